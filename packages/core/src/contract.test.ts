@@ -1,0 +1,26 @@
+import { createServer } from 'node:http'
+import {
+  FALLTHROUGH_STATUS,
+  handleHarness,
+  httpHarness,
+  runAdapterContract,
+} from '@isc-triggers-internal/test-utils'
+import { toNodeHandler } from './node.js'
+
+// The reply table through receiver.handle() directly, and through the plain node:http bridge
+// that every adapter builds on.
+runAdapterContract('handle()', handleHarness)
+
+runAdapterContract(
+  'node:http via toNodeHandler',
+  (receiver) => {
+    const handler = toNodeHandler(receiver, { path: '/isc/triggers' })
+    const server = createServer((req, res) =>
+      handler(req, res, () => {
+        res.writeHead(FALLTHROUGH_STATUS, { 'content-type': 'application/json' }).end('{}')
+      }),
+    )
+    return httpHarness(server)
+  },
+  { passThrough: true },
+)

@@ -1,0 +1,51 @@
+export type { AuthOptions, BasicCredential } from './auth.js'
+export type { BodyStream } from './body-stream.js'
+export { type Catalog, catalog } from './catalog/index.js'
+export {
+  isTriggerError,
+  TRIGGER_ERROR_STATUS,
+  TriggerConfigError,
+  TriggerError,
+  type TriggerErrorCode,
+  type TriggerErrorOptions,
+  type TriggerIssue,
+} from './errors.js'
+export type { HeadersInput, TriggerHeaders } from './headers.js'
+export {
+  handleNodeRequest,
+  type NodeDelivery,
+  type NodeErrorHandler,
+  type NodeHandler,
+  type NodeHandlerOptions,
+  toNodeErrorHandler,
+  toNodeHandler,
+  writeReply,
+} from './node.js'
+export {
+  type CloseOptions,
+  createTriggerReceiver,
+  type TriggerReceiver,
+  type TriggerReceiverOptions,
+  type TriggerRequest,
+} from './receiver.js'
+export {
+  type AnyTrigger,
+  defineTrigger,
+  type FireAndForgetTrigger,
+  type InputOf,
+  type OutputOf,
+  type RequestResponseTrigger,
+  type TriggerType,
+} from './registry.js'
+export { type TriggerReply, toErrorReply } from './reply.js'
+export type {
+  HandlerOptions,
+  RequestResponseOptions,
+  TriggerContext,
+  TriggerHandler,
+  TriggerId,
+  TriggerInput,
+  TriggerInvocation,
+  TriggerLogger,
+  TriggerOutput,
+} from './types.js'

@@ -1,0 +1,196 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { bodyParserFailure } from './body.js'
+import { TriggerError } from './errors.js'
+import type { TriggerReceiver, TriggerRequest } from './receiver.js'
+import { type TriggerReply, toErrorReply } from './reply.js'
+
+/**
+ * Options of {@link toNodeHandler}.
+ *
+ * @example
+ * toNodeHandler(receiver, { path: '/isc/triggers' })
+ */
+export interface NodeHandlerOptions {
+  /**
+   * The mount path: deliveries go to `<path>/<trigger>` (or `<path>` with `_metadata.triggerId`).
+   * Default `/`. Other paths go to `next()` when there is one, else get a 404.
+   */
+  path?: string
+}
+
+/** A `(req, res, next?)` function for `node:http`, Express, Connect and anything built on Node's req/res. */
+export type NodeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void
+
+/** A Connect/Express error handler `(error, req, res, next)`. */
+export type NodeErrorHandler = (
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void
+
+/** Per-call overrides an adapter may pass: the body its framework already read, the trigger it routed. */
+export interface NodeDelivery {
+  /** The body a framework already read (raw bytes/string preferred over a parsed object). */
+  body?: TriggerRequest['body']
+  /** The trigger segment, when the framework's router extracted it. */
+  trigger?: string | undefined
+  /**
+   * The error a framework's body parser raised before the receiver ran (malformed JSON, over its
+   * limit, ...). It is answered in the receiver's format, after authentication; an error that is
+   * not a body parser's is rethrown.
+   */
+  parserError?: unknown
+}
+
+/** A request as body-parsing middleware leaves it. */
+interface ParsedRequest extends IncomingMessage {
+  rawBody?: unknown
+  body?: unknown
+  _body?: boolean
+}
+
+/**
+ * Finds the body in whatever state a framework left it: a raw body kept by the framework (Nest
+ * `rawBody: true`, `req.rawBody`), the stream itself when nobody read it, or what a body parser
+ * made (`express.json()`, `express.raw()`, `express.text()`).
+ */
+function bodyOf(req: ParsedRequest): TriggerRequest['body'] {
+  const raw = req.rawBody
+  if (typeof raw === 'string' || raw instanceof Uint8Array) return raw
+  // Express 4's body-parser sets `req.body = {}` even when it does not read the stream.
+  if (!req.readableEnded && req._body !== true) return req
+  return req.body as TriggerRequest['body']
+}
+
+function normalisePath(path: string | undefined): string {
+  if (!path || path === '/') return ''
+  const withSlash = path.startsWith('/') ? path : `/${path}`
+  return withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash
+}
+
+/**
+ * The trigger segment of `url` under `base`: `''` for the mount path itself, `undefined` when
+ * the URL is not ours (elsewhere, or nested deeper than one segment).
+ */
+export function triggerSegment(url: string, base: string): string | undefined {
+  const query = url.indexOf('?')
+  let pathname = query === -1 ? url : url.slice(0, query)
+  if (base !== '') {
+    if (!pathname.startsWith(base)) return undefined
+    pathname = pathname.slice(base.length)
+  }
+  if (pathname === '' || pathname === '/') return ''
+  if (pathname.charCodeAt(0) !== 47 /* / */) return undefined
+  const end = pathname.endsWith('/') ? pathname.length - 1 : pathname.length
+  const segment = pathname.slice(1, end)
+  if (segment.includes('/')) return undefined
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Writes a reply to a Node response.
+ *
+ * @example
+ * writeReply(res, await receiver.handle(request))
+ */
+export function writeReply(res: ServerResponse, reply: TriggerReply): void {
+  if (res.headersSent) return
+  res.writeHead(reply.status, reply.headers)
+  res.end(reply.body)
+}
+
+/**
+ * Handles one Node request with the receiver and writes the reply. Adapters call this with the
+ * body and trigger their framework already found.
+ *
+ * @example
+ * await handleNodeRequest(receiver, ctx.req, ctx.res, { trigger: ctx.params.trigger })
+ */
+export async function handleNodeRequest(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  delivery: NodeDelivery = {},
+): Promise<void> {
+  let body = delivery.body ?? bodyOf(req as ParsedRequest)
+  if (delivery.parserError !== undefined) {
+    const failure = bodyParserFailure(delivery.parserError)
+    if (!failure) throw delivery.parserError
+    body = failingBody(failure)
+  }
+  const reply = await receiver.handle({
+    method: req.method ?? 'GET',
+    headers: req.headers,
+    body,
+    trigger: delivery.trigger,
+  })
+  writeReply(res, reply)
+}
+
+/** A body whose reading fails as the parser did, so the receiver answers it in its order (auth first). */
+function failingBody(failure: TriggerError): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(failure) }) }
+}
+
+/**
+ * Turns a receiver into a `node:http` request listener (and Connect/Express-style middleware):
+ * POST `<path>/<trigger>` is handled; anything else goes to `next()`, or gets a 404 without one.
+ *
+ * @example
+ * http.createServer(toNodeHandler(receiver, { path: '/isc/triggers' })).listen(3000)
+ * // POST /isc/triggers/identity-created → 200 {}
+ */
+export function toNodeHandler(receiver: TriggerReceiver, options: NodeHandlerOptions = {}): NodeHandler {
+  const base = normalisePath(options.path)
+  return (req, res, next) => deliverAt(base, receiver, req, res, next, undefined)
+}
+
+/**
+ * The error-handling twin of {@link toNodeHandler}: when a body parser that ran first (such as
+ * `express.json()`) failed on a delivery, the receiver answers it in its own JSON format. Other
+ * errors, and other paths, go on to `next(error)`.
+ *
+ * @example
+ * app.use('/isc/triggers', toNodeHandler(receiver), toNodeErrorHandler(receiver))
+ */
+export function toNodeErrorHandler(
+  receiver: TriggerReceiver,
+  options: NodeHandlerOptions = {},
+): NodeErrorHandler {
+  const base = normalisePath(options.path)
+  return (error, req, res, next) => {
+    if (bodyParserFailure(error) === undefined) next(error)
+    else deliverAt(base, receiver, req, res, () => next(error), error)
+  }
+}
+
+function deliverAt(
+  base: string,
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: ((error?: unknown) => void) | undefined,
+  parserError: unknown,
+): void {
+  const segment = triggerSegment(req.url ?? '/', base)
+  if (segment === undefined) {
+    if (next) next()
+    else writeReply(res, toErrorReply(new TriggerError('UNKNOWN_TRIGGER', 'Nothing is mounted at this path')))
+    return
+  }
+  const trigger = segment === '' ? undefined : segment
+  handleNodeRequest(receiver, req, res, { trigger, parserError }).catch((error) => {
+    // handle() never rejects; this is a last guard so a bug cannot leave the request hanging.
+    if (next) next(error)
+    else writeReply(res, toErrorReply(error))
+  })
+}

@@ -1,0 +1,285 @@
+import { type AuthOptions, type AuthVerifier, createAuthVerifier } from './auth.js'
+import { assertJsonContentType, type JsonObject, parseBody, tooLarge } from './body.js'
+import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
+import { type Catalog, catalog } from './catalog/index.js'
+import { createHandlerEntry, type DispatchEnv, dispatch, type HandlerEntry } from './dispatch.js'
+import { TriggerConfigError, TriggerError } from './errors.js'
+import { type HeadersInput, normaliseHeaders, type TriggerHeaders } from './headers.js'
+import { splitMetadata } from './invocation.js'
+import { type AnyTrigger, shortName } from './registry.js'
+import { type TriggerReply, toErrorReply } from './reply.js'
+import type { HandlerOptions, TriggerHandler, TriggerInvocation, TriggerLogger } from './types.js'
+import { validate } from './validate.js'
+
+/**
+ * Options of {@link createTriggerReceiver}.
+ *
+ * @example
+ * { auth: { type: 'bearer', tokens: [process.env.ISC_TOKEN!] }, bodyLimit: 512 * 1024 }
+ */
+export interface TriggerReceiverOptions {
+  /** How deliveries authenticate; required (`{ type: 'none' }` accepts everyone, said explicitly). */
+  auth: AuthOptions
+  /** Largest body accepted, in bytes; default 1 MiB. Enforced while reading. */
+  bodyLimit?: number
+  /** Longest wait for a streamed body, in milliseconds; default 10 000. */
+  bodyTimeoutMs?: number
+  /** Where failures are reported; default `console`; `false` silences the receiver. */
+  logger?: TriggerLogger | false
+}
+
+/**
+ * One delivery, framework-neutral. `body` may be bytes, a string, a stream not yet read, or an
+ * object a body parser already made. `trigger` is the URL segment after the mount path: the full
+ * id (`idn:identity-created`) or the name alone (`identity-created`); without it,
+ * `_metadata.triggerId` decides.
+ *
+ * @example
+ * { method: 'POST', headers: req.headers, body: rawBytes, trigger: 'identity-created' }
+ */
+export interface TriggerRequest {
+  method: string
+  headers?: HeadersInput
+  body?: Uint8Array | ArrayBuffer | string | BodyStream | object | null
+  trigger?: string | undefined
+}
+
+/** Options of `receiver.close()`. */
+export interface CloseOptions {
+  /** How long to wait for in-flight handlers before aborting their `ctx.signal`; default 10 000 ms. */
+  timeoutMs?: number
+}
+
+/**
+ * Receives ISC trigger deliveries: authenticates, reads and validates them, runs the handler and
+ * answers as ISC expects. Create it with {@link createTriggerReceiver}.
+ */
+export interface TriggerReceiver {
+  /**
+   * Registers the handler of a catalog trigger (one per trigger). Its input is typed from the
+   * catalog; a request-response handler returns the decision.
+   *
+   * @example
+   * receiver.on('idn:identity-created', async (input) => { await welcome(input.identity.id) })
+   * receiver.on('idn:access-request-pre-approval', async () => ({ approved: true, comment: 'ok', approver: 'svc' }),
+   *   { timeoutMs: 5000, fallback: { approved: false, comment: 'timed out', approver: 'svc' } })
+   */
+  on<Id extends keyof Catalog>(
+    id: Id,
+    handler: TriggerHandler<Catalog[Id]>,
+    options?: HandlerOptions<Catalog[Id]>,
+  ): TriggerReceiver
+  /**
+   * Registers the handler of a trigger described with `defineTrigger()`.
+   *
+   * @example
+   * receiver.on(defineTrigger({ id: 'acme:thing', type: 'fire-and-forget', input: z.looseObject({}) }), handle)
+   */
+  on<T extends AnyTrigger>(
+    trigger: T,
+    handler: TriggerHandler<T>,
+    options?: HandlerOptions<T>,
+  ): TriggerReceiver
+  /**
+   * Handles one delivery and returns the reply to send. Never throws for a bad request: every
+   * failure becomes an error reply.
+   *
+   * @example
+   * const reply = await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
+   */
+  handle(request: TriggerRequest): Promise<TriggerReply>
+  /**
+   * The same for a Web-standard `Request` (Fetch API runtimes, `Bun.serve`, Hono, ...).
+   *
+   * @example
+   * const response = await receiver.fetch(request, 'identity-created')
+   */
+  fetch(request: Request, trigger?: string): Promise<Response>
+  /**
+   * Stops accepting deliveries (503 from now on) and waits for in-flight handlers.
+   *
+   * @example
+   * process.on('SIGTERM', () => receiver.close().then(() => server.close()))
+   */
+  close(options?: CloseOptions): Promise<void>
+}
+
+const DEFAULT_BODY_LIMIT = 1_048_576
+const DEFAULT_BODY_TIMEOUT_MS = 10_000
+const SAFE_LABEL = /^[A-Za-z0-9][\w.:-]{0,127}$/
+
+const consoleLogger: TriggerLogger = {
+  error: (message, details) => console.error(`[isc-triggers] ${message}`, details ?? ''),
+  warn: (message, details) => console.warn(`[isc-triggers] ${message}`, details ?? ''),
+}
+const silentLogger: TriggerLogger = { error() {}, warn() {} }
+
+function positiveOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new TriggerConfigError(`${name} must be a positive number`)
+  return value
+}
+
+/** Names what was asked for in a 404 without echoing arbitrary input. */
+function label(requested: string): string {
+  return SAFE_LABEL.test(requested) ? `"${requested}"` : 'the requested trigger'
+}
+
+class Receiver implements TriggerReceiver {
+  readonly #verify: AuthVerifier
+  readonly #bodyLimit: number
+  readonly #bodyTimeoutMs: number
+  readonly #logger: TriggerLogger
+  /** Handlers by full id and by unambiguous short name (`null` marks an ambiguous one). */
+  readonly #byId = new Map<string, HandlerEntry>()
+  readonly #byName = new Map<string, HandlerEntry | null>()
+  readonly #closing = new AbortController()
+  readonly #background = new Set<Promise<unknown>>()
+  readonly #env: DispatchEnv
+  #active = 0
+  #closed = false
+  #onIdle: (() => void) | undefined
+
+  constructor(options: TriggerReceiverOptions) {
+    if (!options || typeof options !== 'object')
+      throw new TriggerConfigError('createTriggerReceiver needs options')
+    this.#verify = createAuthVerifier(options.auth)
+    this.#bodyLimit = positiveOption('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT)
+    this.#bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS)
+    this.#logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
+    this.#env = { logger: this.#logger, closing: this.#closing.signal, track: (work) => this.#track(work) }
+  }
+
+  on(target: string | AnyTrigger, handler: unknown, options?: object): TriggerReceiver {
+    const trigger = typeof target === 'string' ? catalog[target as keyof Catalog] : target
+    if (!trigger)
+      throw new TriggerConfigError(
+        `on(${JSON.stringify(target)}): not a catalog trigger id; describe it with defineTrigger() and pass the definition`,
+      )
+    if (this.#byId.has(trigger.id))
+      throw new TriggerConfigError(`on(${trigger.id}): a handler is already registered`)
+    const entry = createHandlerEntry(trigger, handler, options)
+    this.#byId.set(trigger.id, entry)
+    const name = shortName(trigger.id)
+    this.#byName.set(name, this.#byName.has(name) ? null : entry)
+    return this
+  }
+
+  async handle(request: TriggerRequest): Promise<TriggerReply> {
+    this.#active++
+    try {
+      return await this.#process(request)
+    } catch (error) {
+      return toErrorReply(error)
+    } finally {
+      if (--this.#active === 0) this.#onIdle?.()
+    }
+  }
+
+  async fetch(request: Request, trigger?: string): Promise<Response> {
+    const reply = await this.handle({
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      trigger,
+    })
+    return new Response(reply.body, { status: reply.status, headers: reply.headers })
+  }
+
+  async close({ timeoutMs = 10_000 }: CloseOptions = {}): Promise<void> {
+    this.#closed = true
+    const drained = new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#active === 0 && this.#background.size === 0) resolve()
+      }
+      this.#onIdle = check
+      for (const work of this.#background) work.finally(check)
+      check()
+    })
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs)
+    })
+    const outcome = await Promise.race([drained, late])
+    clearTimeout(timer)
+    if (outcome === 'late') {
+      this.#logger.warn(
+        `close(): ${this.#active + this.#background.size} deliveries still running were abandoned`,
+      )
+      this.#closing.abort(new TriggerError('SHUTTING_DOWN', 'The receiver closed'))
+    }
+  }
+
+  #track(work: Promise<unknown>): void {
+    const settled = work.finally(() => this.#background.delete(settled))
+    this.#background.add(settled)
+    if (this.#closed) settled.finally(() => this.#onIdle?.())
+  }
+
+  async #process(request: TriggerRequest): Promise<TriggerReply> {
+    const receivedAt = new Date()
+    if (request.method !== 'POST')
+      throw new TriggerError('METHOD_NOT_ALLOWED', 'Triggers are delivered with POST', {
+        headers: { allow: 'POST' },
+      })
+    if (this.#closed) throw new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
+    const headers = normaliseHeaders(request.headers)
+    await this.#verify(headers)
+    assertJsonContentType(headers['content-type'])
+    // A trigger named in the URL is resolved before the body is read.
+    const named = request.trigger ? this.#resolve(request.trigger) : undefined
+    const body = await this.#readBody(request.body, headers)
+    const { input, invocation } = splitMetadata(body)
+    const entry = named ?? this.#resolveFromMetadata(invocation)
+    const trigger = entry.trigger
+    const payload = validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
+    return dispatch(entry, payload, invocation, receivedAt, this.#env)
+  }
+
+  #readBody(body: TriggerRequest['body'], headers: TriggerHeaders): JsonObject | Promise<JsonObject> {
+    // The declared length is checked whatever state the body is in: it is the only size left
+    // to check when a framework's parser already turned the body into an object.
+    const length = headers['content-length']
+    if (length !== undefined && Number(length) > this.#bodyLimit) throw tooLarge(this.#bodyLimit)
+    if (body === undefined || body === null) return parseBody('', this.#bodyLimit)
+    if (isBodyStream(body))
+      return readBodyStream(body, { limit: this.#bodyLimit, timeoutMs: this.#bodyTimeoutMs }).then((bytes) =>
+        parseBody(bytes, this.#bodyLimit),
+      )
+    return parseBody(body, this.#bodyLimit)
+  }
+
+  #resolve(requested: string): HandlerEntry {
+    const entry = this.#byId.get(requested) ?? this.#byName.get(requested)
+    if (entry) return entry
+    const known = requested in catalog || `idn:${requested}` in catalog
+    throw new TriggerError(
+      'UNKNOWN_TRIGGER',
+      known
+        ? `No handler is registered for trigger ${label(requested)}`
+        : `Unknown trigger ${label(requested)}`,
+    )
+  }
+
+  #resolveFromMetadata(invocation: TriggerInvocation | undefined): HandlerEntry {
+    if (invocation?.triggerId) return this.#resolve(invocation.triggerId)
+    throw new TriggerError(
+      'UNKNOWN_TRIGGER',
+      'No trigger was named: deliver to <mount path>/<trigger> (e.g. /identity-created) or send _metadata.triggerId',
+    )
+  }
+}
+
+/**
+ * Creates a receiver of ISC trigger deliveries. Register handlers with `on()`, then mount it with
+ * `toNodeHandler()`, an adapter (`@isc-triggers/express`, ...), or call `handle()`/`fetch()`.
+ *
+ * @example
+ * const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: [process.env.ISC_TOKEN!] } })
+ * receiver.on('idn:identity-created', async (input) => console.log(input.identity.name))
+ * http.createServer(toNodeHandler(receiver, { path: '/isc/triggers' })).listen(3000)
+ */
+export function createTriggerReceiver(options: TriggerReceiverOptions): TriggerReceiver {
+  return new Receiver(options)
+}

@@ -1,0 +1,1 @@
+export { createTriggerMiddleware, type TriggerMiddleware } from './middleware.js'

@@ -1,0 +1,471 @@
+import {
+  createTriggerReceiver,
+  type TriggerContext,
+  type TriggerReceiver,
+  type TriggerReceiverOptions,
+} from '@isc-triggers/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
+import { identityCreatedSample, invocationMetadata, preApprovalSample } from './fixtures.js'
+
+/** One request the contract sends. `path` is absolute; the receiver is mounted at {@link MOUNT}. */
+export interface HarnessRequest {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body?: string
+}
+
+export interface HarnessResponse {
+  status: number
+  headers: Record<string, string | undefined>
+  text: string
+}
+
+/** A real app (or a direct `handle()` caller) with the receiver mounted at {@link MOUNT}. */
+export interface Harness {
+  send(request: HarnessRequest): Promise<HarnessResponse>
+  close?(): Promise<void> | void
+}
+
+/**
+ * Builds a harness for a receiver. An adapter harness mounts the receiver at {@link MOUNT} and,
+ * for the pass-through case, answers {@link FALLTHROUGH_STATUS} on any route it does not own.
+ */
+export type MakeHarness = (receiver: TriggerReceiver) => Promise<Harness> | Harness
+
+export interface ContractOptions {
+  /** The harness passes unknown paths on (`next()`); false for a direct `handle()` harness. */
+  passThrough?: boolean
+}
+
+/** Where every harness mounts the receiver. */
+export const MOUNT = '/isc/triggers'
+/** What a harness's own fallback route answers when a request is passed on to it. */
+export const FALLTHROUGH_STATUS = 299
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+const authorised = { ...JSON_HEADERS, authorization: bearer(TEST_TOKEN) }
+const PRE_APPROVAL_OUTPUT = { approved: true, comment: 'auto-approved', approver: 'svc-approvals' }
+const FALLBACK = { approved: false, comment: 'timed out', approver: 'svc-approvals' }
+const SECRET_IN_VALUE = 'do-not-echo-7d41'
+
+type Calls = { input: unknown; ctx: TriggerContext }[]
+
+interface Case {
+  name: string
+  options?: Partial<TriggerReceiverOptions>
+  /** Registers handlers; the default registers recording handlers for both sample triggers. */
+  setup?: (receiver: TriggerReceiver, calls: Calls) => void
+  request: HarnessRequest
+  status: number
+  code?: string
+  body?: unknown
+  headers?: Record<string, string | RegExp>
+  handlerCalls?: number
+  /** Strings that must not appear in the reply. */
+  absent?: string[]
+  check?: (calls: Calls, reply: HarnessResponse) => void
+}
+
+function post(path: string, body: unknown, headers: Record<string, string> = authorised): HarnessRequest {
+  return {
+    method: 'POST',
+    path: `${MOUNT}${path}`,
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  }
+}
+
+function recordAll(receiver: TriggerReceiver, calls: Calls) {
+  receiver.on('idn:identity-created', (input, ctx) => {
+    calls.push({ input, ctx })
+  })
+  receiver.on('idn:access-request-pre-approval', (input, ctx) => {
+    calls.push({ input, ctx })
+    return { ...PRE_APPROVAL_OUTPUT, notForIsc: 'stripped' }
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The reply table of DESIGN.md, as far as the receiver implements it, one row per case. */
+const cases: Case[] = [
+  {
+    name: 'fire-and-forget with a valid bearer token → 200 {} after the handler, unknown fields kept',
+    request: post('/identity-created', identityCreatedSample()),
+    status: 200,
+    body: {},
+    handlerCalls: 1,
+    check: (calls) => {
+      expect(calls[0]?.input).toEqual(identityCreatedSample())
+      expect(calls[0]?.ctx.trigger.id).toBe('idn:identity-created')
+      expect(calls[0]?.ctx.invocation).toBeUndefined()
+    },
+  },
+  {
+    name: 'the full trigger id in the path, URL-encoded or not',
+    request: post('/idn%3Aidentity-created', identityCreatedSample()),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'the full trigger id in the path with a raw colon',
+    request: post('/idn:identity-created/', identityCreatedSample()),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'a rotated (second) bearer token and a lower-case scheme are accepted',
+    options: { auth: { type: 'bearer', tokens: [TEST_TOKEN, ROTATED_TOKEN] } },
+    request: post('/identity-created', identityCreatedSample(), {
+      ...JSON_HEADERS,
+      authorization: `bearer ${ROTATED_TOKEN}`,
+    }),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'Basic credentials whose password contains ":"',
+    options: { auth: { type: 'basic', credentials: [TEST_BASIC] } },
+    request: post('/identity-created', identityCreatedSample(), {
+      ...JSON_HEADERS,
+      authorization: basic(TEST_BASIC.username, TEST_BASIC.password),
+    }),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'wrong Basic password → 401 with a Basic challenge',
+    options: { auth: { type: 'basic', credentials: [TEST_BASIC] } },
+    request: post('/identity-created', identityCreatedSample(), {
+      ...JSON_HEADERS,
+      authorization: basic(TEST_BASIC.username, 'pa:ss'),
+    }),
+    status: 401,
+    code: 'UNAUTHORIZED',
+    headers: { 'www-authenticate': /^Basic realm=/ },
+    handlerCalls: 0,
+    absent: ['pa:ss'],
+  },
+  {
+    name: 'custom verification',
+    options: { auth: { type: 'custom', verify: (headers) => headers['x-api-key'] === 'k-123' } },
+    request: post('/identity-created', identityCreatedSample(), { ...JSON_HEADERS, 'x-api-key': 'k-123' }),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'no auth, said explicitly',
+    options: { auth: { type: 'none' } },
+    request: post('/identity-created', identityCreatedSample(), JSON_HEADERS),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'missing credentials → 401 with WWW-Authenticate, handler not called',
+    request: post('/identity-created', identityCreatedSample(), JSON_HEADERS),
+    status: 401,
+    code: 'UNAUTHORIZED',
+    headers: { 'www-authenticate': /^Bearer realm=/ },
+    handlerCalls: 0,
+  },
+  {
+    name: 'wrong bearer token → 401, the token not echoed',
+    request: post('/identity-created', identityCreatedSample(), {
+      ...JSON_HEADERS,
+      authorization: bearer('guess-123'),
+    }),
+    status: 401,
+    code: 'UNAUTHORIZED',
+    handlerCalls: 0,
+    absent: ['guess-123', TEST_TOKEN],
+  },
+  {
+    name: 'not POST → 405 with Allow: POST',
+    request: {
+      method: 'GET',
+      path: `${MOUNT}/identity-created`,
+      headers: { authorization: bearer(TEST_TOKEN) },
+    },
+    status: 405,
+    code: 'METHOD_NOT_ALLOWED',
+    headers: { allow: 'POST' },
+    handlerCalls: 0,
+  },
+  {
+    name: 'content type not JSON → 415',
+    request: post('/identity-created', 'identity=1', {
+      authorization: bearer(TEST_TOKEN),
+      'content-type': 'application/x-www-form-urlencoded',
+    }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    handlerCalls: 0,
+  },
+  {
+    name: 'application/json with parameters is JSON',
+    request: post('/identity-created', identityCreatedSample(), {
+      authorization: bearer(TEST_TOKEN),
+      'content-type': 'Application/JSON; charset=UTF-8',
+    }),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'body over the limit → 413',
+    options: { bodyLimit: 256 },
+    request: post('/identity-created', { ...identityCreatedSample(), padding: 'x'.repeat(1024) }),
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    handlerCalls: 0,
+  },
+  {
+    name: 'malformed JSON → 400',
+    request: post('/identity-created', '{"identity": {"id": '),
+    status: 400,
+    code: 'INVALID_JSON',
+    handlerCalls: 0,
+  },
+  {
+    name: 'a __proto__ key → 400, no prototype polluted',
+    request: post(
+      '/identity-created',
+      '{"identity":{"type":"IDENTITY","id":"1","name":"n"},"attributes":{"__proto__":{"polluted":true}}}',
+    ),
+    status: 400,
+    code: 'INVALID_JSON',
+    handlerCalls: 0,
+    check: () => expect(({} as Record<string, unknown>).polluted).toBeUndefined(),
+  },
+  {
+    name: 'a JSON array → 400',
+    request: post('/identity-created', [identityCreatedSample()]),
+    status: 400,
+    code: 'INVALID_PAYLOAD',
+    handlerCalls: 0,
+  },
+  {
+    name: 'payload fails the schema → 400 naming the paths, never the values',
+    request: post('/identity-created', {
+      identity: { type: 'IDENTITY', id: 42, name: SECRET_IN_VALUE },
+      attributes: { firstname: SECRET_IN_VALUE },
+    }),
+    status: 400,
+    code: 'INVALID_PAYLOAD',
+    handlerCalls: 0,
+    absent: [SECRET_IN_VALUE, '42'],
+    check: (_calls, reply) => {
+      const issues = JSON.parse(reply.text).error.issues as { path: string }[]
+      expect(issues.map((issue) => issue.path)).toEqual(['identity.id'])
+    },
+  },
+  {
+    name: 'a missing required field → 400 with its path',
+    request: post('/identity-created', { identity: identityCreatedSample().identity }),
+    status: 400,
+    code: 'INVALID_PAYLOAD',
+    check: (_calls, reply) => expect(JSON.parse(reply.text).error.issues[0].path).toBe('attributes'),
+  },
+  {
+    name: 'unknown trigger → 404 naming what was asked for',
+    request: post('/no-such-trigger', identityCreatedSample()),
+    status: 404,
+    code: 'UNKNOWN_TRIGGER',
+    handlerCalls: 0,
+    check: (_calls, reply) => expect(JSON.parse(reply.text).error.message).toContain('no-such-trigger'),
+  },
+  {
+    name: 'a catalog trigger with no handler → 404',
+    setup: (receiver, calls) =>
+      receiver.on('idn:identity-created', (input) => {
+        calls.push({ input } as Calls[number])
+      }),
+    request: post('/access-request-pre-approval', preApprovalSample()),
+    status: 404,
+    code: 'UNKNOWN_TRIGGER',
+    handlerCalls: 0,
+  },
+  {
+    name: 'unknown trigger is checked only after authentication',
+    request: post('/no-such-trigger', identityCreatedSample(), JSON_HEADERS),
+    status: 401,
+  },
+  {
+    name: 'no trigger in the path: _metadata.triggerId decides, _metadata reaches ctx.invocation',
+    request: post('', {
+      ...preApprovalSample(),
+      _metadata: invocationMetadata('idn:access-request-pre-approval'),
+    }),
+    status: 200,
+    body: PRE_APPROVAL_OUTPUT,
+    handlerCalls: 1,
+    check: (calls) => {
+      expect(calls[0]?.input).toEqual(preApprovalSample())
+      expect(calls[0]?.ctx.invocation).toMatchObject({
+        triggerId: 'idn:access-request-pre-approval',
+        invocationId: '0f2b7c1e-5d6a-4c1b-9a3e-2b7d4e6f8a90',
+        secret: invocationMetadata('').secret,
+      })
+    },
+  },
+  {
+    name: 'neither a path segment nor _metadata → 404',
+    request: post('', identityCreatedSample()),
+    status: 404,
+    code: 'UNKNOWN_TRIGGER',
+    handlerCalls: 0,
+  },
+  {
+    name: 'handler threw → 500 without internals',
+    setup: (receiver) =>
+      receiver.on('idn:identity-created', () => {
+        throw new Error(`database password is ${SECRET_IN_VALUE}`)
+      }),
+    request: post('/identity-created', identityCreatedSample()),
+    status: 500,
+    code: 'HANDLER_FAILED',
+    absent: [SECRET_IN_VALUE, 'at '],
+  },
+  {
+    name: 'an async handler that rejects → 500',
+    setup: (receiver) =>
+      receiver.on('idn:identity-created', async () => {
+        await sleep(1)
+        throw new Error('boom')
+      }),
+    request: post('/identity-created', identityCreatedSample()),
+    status: 500,
+    code: 'HANDLER_FAILED',
+    absent: ['boom'],
+  },
+  {
+    name: 'the fire-and-forget reply waits for the handler to finish',
+    setup: (receiver, calls) =>
+      receiver.on('idn:identity-created', async (input, ctx) => {
+        await sleep(30)
+        calls.push({ input, ctx })
+      }),
+    request: post('/identity-created', identityCreatedSample()),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'request-response SYNC → 200 with the validated output (undeclared keys not sent)',
+    request: post('/access-request-pre-approval', preApprovalSample()),
+    status: 200,
+    body: PRE_APPROVAL_OUTPUT,
+    handlerCalls: 1,
+  },
+  {
+    name: 'requestedFor as an array (the OpenAPI form) is accepted too',
+    request: post('/access-request-pre-approval', {
+      ...preApprovalSample(),
+      requestedFor: [preApprovalSample().requestedFor],
+    }),
+    status: 200,
+    handlerCalls: 1,
+  },
+  {
+    name: 'request-response handler returns an invalid output → 500, nothing of it sent',
+    setup: (receiver) => receiver.on('idn:access-request-pre-approval', () => ({ approved: 'yes' }) as never),
+    request: post('/access-request-pre-approval', preApprovalSample()),
+    status: 500,
+    code: 'INVALID_OUTPUT',
+    absent: ['yes'],
+  },
+  {
+    name: 'SYNC handler past its budget with a fallback → 200 with the fallback',
+    setup: (receiver, calls) =>
+      receiver.on(
+        'idn:access-request-pre-approval',
+        async (input, ctx) => {
+          calls.push({ input, ctx })
+          await sleep(200)
+          return PRE_APPROVAL_OUTPUT
+        },
+        { timeoutMs: 40, fallback: FALLBACK },
+      ),
+    request: post('/access-request-pre-approval', preApprovalSample()),
+    status: 200,
+    body: FALLBACK,
+    check: (calls) => expect(calls[0]?.ctx.signal.aborted).toBe(true),
+  },
+  {
+    name: 'SYNC handler past its budget without a fallback → 504',
+    setup: (receiver) =>
+      receiver.on(
+        'idn:access-request-pre-approval',
+        async () => {
+          await sleep(200)
+          return PRE_APPROVAL_OUTPUT
+        },
+        { timeoutMs: 40 },
+      ),
+    request: post('/access-request-pre-approval', preApprovalSample()),
+    status: 504,
+    code: 'RESPONSE_TIMEOUT',
+  },
+]
+
+/**
+ * The behaviour every way of mounting a receiver must show, through a real app. Each adapter's
+ * test calls this with a small harness.
+ *
+ * @example
+ * runAdapterContract('express 5', (receiver) => expressHarness(express(), receiver))
+ */
+export function runAdapterContract(
+  name: string,
+  makeHarness: MakeHarness,
+  options: ContractOptions = {},
+): void {
+  describe(`adapter contract: ${name}`, () => {
+    let open: Harness[] = []
+    afterEach(async () => {
+      await Promise.all(open.map((harness) => harness.close?.()))
+      open = []
+    })
+
+    async function start(options: Partial<TriggerReceiverOptions>, setup: Case['setup'], calls: Calls) {
+      const receiver = createTriggerReceiver({
+        auth: { type: 'bearer', tokens: [TEST_TOKEN] },
+        logger: false,
+        ...options,
+      })
+      ;(setup ?? recordAll)(receiver, calls)
+      const harness = await makeHarness(receiver)
+      open.push(harness)
+      return harness
+    }
+
+    it.each(cases)('$name', async (testCase) => {
+      const calls: Calls = []
+      const harness = await start(testCase.options ?? {}, testCase.setup, calls)
+      const reply = await harness.send(testCase.request)
+      expect(reply.status, reply.text).toBe(testCase.status)
+      expect(reply.headers['content-type']).toMatch(/^application\/json/)
+      const body = JSON.parse(reply.text)
+      if (testCase.code) expect(body.error.code).toBe(testCase.code)
+      if (testCase.status >= 400) expect(Object.keys(body)).toEqual(['error'])
+      if (testCase.body !== undefined) expect(body).toEqual(testCase.body)
+      for (const [header, value] of Object.entries(testCase.headers ?? {}))
+        expect(reply.headers[header]).toMatch(value)
+      if (testCase.handlerCalls !== undefined) expect(calls).toHaveLength(testCase.handlerCalls)
+      for (const text of testCase.absent ?? []) expect(reply.text).not.toContain(text)
+      testCase.check?.(calls, reply)
+    })
+
+    if (options.passThrough) {
+      it('passes requests that are not for it to the next handler', async () => {
+        const calls: Calls = []
+        const harness = await start({}, undefined, calls)
+        for (const path of ['/health', `${MOUNT}/identity-created/deeper`]) {
+          const reply = await harness.send({ ...post('', identityCreatedSample()), path })
+          expect(reply.status, path).toBe(FALLTHROUGH_STATUS)
+        }
+        expect(calls).toHaveLength(0)
+      })
+    }
+  })
+}

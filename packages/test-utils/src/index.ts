@@ -1,0 +1,13 @@
+export {
+  type ContractOptions,
+  FALLTHROUGH_STATUS,
+  type Harness,
+  type HarnessRequest,
+  type HarnessResponse,
+  type MakeHarness,
+  MOUNT,
+  runAdapterContract,
+} from './adapter-contract.js'
+export { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
+export { identityCreatedSample, invocationMetadata, preApprovalSample } from './fixtures.js'
+export { handleHarness, httpHarness } from './harness.js'
