@@ -60,8 +60,8 @@ function readNodeStream(stream: Readable, { limit, timeoutMs }: ReadLimits): Pro
       stream.off('close', onClose)
       if (timer) clearTimeout(timer)
       if (error) {
-        // Let the rest flow away unread, so the reply can still be written on this connection.
-        stream.resume()
+        // Stop pulling data; Node's HTTP server discards what is left once the reply is sent.
+        stream.pause()
         reject(error)
       } else resolve(concat(chunks, total))
     }

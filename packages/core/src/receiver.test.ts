@@ -1,0 +1,317 @@
+import { once } from 'node:events'
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  bearer,
+  identityCreatedSample,
+  preApprovalSample,
+  TEST_TOKEN,
+} from '@isc-triggers-internal/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
+import { TriggerConfigError } from './errors.js'
+import { toNodeHandler } from './node.js'
+import { createTriggerReceiver, type TriggerReceiverOptions } from './receiver.js'
+import { defineTrigger } from './registry.js'
+
+const auth = { type: 'bearer', tokens: [TEST_TOKEN] } as const
+const headers = { authorization: bearer(TEST_TOKEN), 'content-type': 'application/json' }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function receiverWith(options: Partial<TriggerReceiverOptions> = {}) {
+  return createTriggerReceiver({ auth, logger: false, ...options })
+}
+
+describe('configuration errors fail at start-up', () => {
+  it.each([
+    ['no options', () => createTriggerReceiver(undefined as never)],
+    ['no auth', () => createTriggerReceiver({} as never)],
+    ['a zero body limit', () => receiverWith({ bodyLimit: 0 })],
+    ['a body timeout that is not a number', () => receiverWith({ bodyTimeoutMs: '5' as never })],
+    [
+      'an id that is not in the catalog',
+      () => receiverWith().on('idn:nope' as 'idn:identity-created', () => {}),
+    ],
+    ['a handler that is not a function', () => receiverWith().on('idn:identity-created', 'x' as never)],
+    [
+      'two handlers for one trigger',
+      () =>
+        receiverWith()
+          .on('idn:identity-created', () => {})
+          .on('idn:identity-created', () => {}),
+    ],
+    [
+      'a fallback that does not match the output schema',
+      () =>
+        receiverWith().on(
+          'idn:access-request-pre-approval',
+          () => ({ approved: true, comment: '', approver: '' }),
+          {
+            fallback: { approved: 'no' } as never,
+          },
+        ),
+    ],
+    [
+      'a budget longer than ISC waits',
+      () =>
+        receiverWith().on(
+          'idn:access-request-pre-approval',
+          () => ({ approved: true, comment: '', approver: '' }),
+          {
+            timeoutMs: 15_000,
+          },
+        ),
+    ],
+    [
+      'an unknown mode',
+      () =>
+        receiverWith().on(
+          'idn:access-request-pre-approval',
+          () => ({ approved: true, comment: '', approver: '' }),
+          {
+            mode: 'later' as never,
+          },
+        ),
+    ],
+    [
+      'options on a fire-and-forget handler',
+      () => receiverWith().on('idn:identity-created', () => {}, { timeoutMs: 5 } as never),
+    ],
+    [
+      'defineTrigger without a schema',
+      () => defineTrigger({ id: 'acme:x', type: 'fire-and-forget', input: {} as never }),
+    ],
+    [
+      'defineTrigger: request-response without output',
+      () => defineTrigger({ id: 'acme:x', type: 'request-response', input: z.object({}) } as never),
+    ],
+    [
+      'defineTrigger: a bad id',
+      () => defineTrigger({ id: 'has space', type: 'fire-and-forget', input: z.object({}) }),
+    ],
+  ])('%s', (_name, build) => {
+    expect(build).toThrow(TriggerConfigError)
+  })
+})
+
+describe('triggers outside the catalog', () => {
+  it('receives a trigger described with defineTrigger, by full id or name', async () => {
+    const custom = defineTrigger({
+      id: 'acme:badge-issued',
+      type: 'fire-and-forget',
+      input: z.looseObject({ badge: z.string() }),
+    })
+    const seen: string[] = []
+    const receiver = receiverWith().on(custom, (input) => {
+      seen.push(input.badge)
+    })
+    const body = JSON.stringify({ badge: 'B-1', extra: true })
+    for (const trigger of ['acme:badge-issued', 'badge-issued'])
+      expect((await receiver.handle({ method: 'POST', headers, body, trigger })).status).toBe(200)
+    expect(seen).toEqual(['B-1', 'B-1'])
+  })
+})
+
+describe('_metadata', () => {
+  it('refuses a _metadata that is not an object, or a field that is not a string, naming the path', async () => {
+    const receiver = receiverWith().on('idn:identity-created', () => {})
+    for (const [metadata, path] of [
+      ['oops', '_metadata'],
+      [{ secret: 42 }, '_metadata.secret'],
+    ] as const) {
+      const body = JSON.stringify({ ...identityCreatedSample(), _metadata: metadata })
+      const reply = await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
+      expect(reply.status).toBe(400)
+      expect(JSON.parse(reply.body).error.issues[0].path).toBe(path)
+      expect(reply.body).not.toContain('42')
+    }
+  })
+
+  it('the path segment wins over _metadata.triggerId', async () => {
+    const seen: string[] = []
+    const receiver = receiverWith().on('idn:identity-created', (_input, ctx) => {
+      seen.push(ctx.trigger.id)
+    })
+    const body = JSON.stringify({
+      ...identityCreatedSample(),
+      _metadata: { triggerId: 'idn:access-request-pre-approval' },
+    })
+    const reply = await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
+    expect(reply.status).toBe(200)
+    expect(seen).toEqual(['idn:identity-created'])
+  })
+})
+
+describe('fetch()', () => {
+  it('handles a Web-standard Request and returns a Response', async () => {
+    const receiver = receiverWith().on('idn:access-request-pre-approval', () => ({
+      approved: false,
+      comment: 'denied by policy',
+      approver: 'svc',
+    }))
+    const request = new Request('https://svc.example/isc/triggers/access-request-pre-approval', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(preApprovalSample()),
+    })
+    const response = await receiver.fetch(request, 'access-request-pre-approval')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await response.json()).toEqual({ approved: false, comment: 'denied by policy', approver: 'svc' })
+  })
+
+  it('enforces the limit on a streamed Request body', async () => {
+    const receiver = receiverWith({ bodyLimit: 100 }).on('idn:identity-created', () => {})
+    const big = JSON.stringify({ ...identityCreatedSample(), padding: 'x'.repeat(1000) })
+    const stream = new Blob([big]).stream()
+    const request = new Request('https://svc.example/', {
+      method: 'POST',
+      headers,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    const response = await receiver.fetch(request, 'identity-created')
+    expect(response.status).toBe(413)
+  })
+})
+
+describe('close()', () => {
+  it('waits for in-flight handlers, then answers 503', async () => {
+    let finished = false
+    const receiver = receiverWith().on('idn:identity-created', async () => {
+      await sleep(50)
+      finished = true
+    })
+    const body = JSON.stringify(identityCreatedSample())
+    const inFlight = receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
+    await sleep(5)
+    await receiver.close()
+    expect(finished).toBe(true)
+    expect((await inFlight).status).toBe(200)
+    const late = await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
+    expect(late.status).toBe(503)
+    expect(JSON.parse(late.body).error.code).toBe('SHUTTING_DOWN')
+  })
+
+  it('waits for a SYNC handler that outlived its budget, and aborts what outlives the close timeout', async () => {
+    const signals: AbortSignal[] = []
+    const receiver = receiverWith()
+      .on(
+        'idn:access-request-pre-approval',
+        async () => {
+          await sleep(80)
+          return { approved: true, comment: '', approver: 'svc' }
+        },
+        { timeoutMs: 10 },
+      )
+      .on('idn:identity-created', async (_input, ctx) => {
+        signals.push(ctx.signal)
+        await sleep(5_000)
+      })
+    const late = await receiver.handle({
+      method: 'POST',
+      headers,
+      body: JSON.stringify(preApprovalSample()),
+      trigger: 'access-request-pre-approval',
+    })
+    expect(late.status).toBe(504)
+    const started = Date.now()
+    void receiver.handle({
+      method: 'POST',
+      headers,
+      body: JSON.stringify(identityCreatedSample()),
+      trigger: 'identity-created',
+    })
+    await sleep(5)
+    await receiver.close({ timeoutMs: 150 })
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(signals[0]?.aborted).toBe(true)
+  })
+})
+
+describe('logging', () => {
+  it('reports a failing handler without payload values or credentials', async () => {
+    const logger = { error: vi.fn(), warn: vi.fn() }
+    const receiver = receiverWith({ logger }).on('idn:identity-created', () => {
+      throw new Error('downstream refused')
+    })
+    await receiver.handle({
+      method: 'POST',
+      headers,
+      body: JSON.stringify(identityCreatedSample()),
+      trigger: 'identity-created',
+    })
+    expect(logger.error).toHaveBeenCalledTimes(1)
+    const logged =
+      JSON.stringify(logger.error.mock.calls[0]?.[0]) + String(logger.error.mock.calls[0]?.[1]?.trigger)
+    expect(logged).toContain('idn:identity-created')
+    expect(logged).not.toContain('Ada Lovelace')
+    expect(logged).not.toContain(TEST_TOKEN)
+  })
+})
+
+describe('the Node bridge over a real socket', () => {
+  const servers: { close(): void }[] = []
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close()
+  })
+
+  async function listen(options: Partial<TriggerReceiverOptions>) {
+    const receiver = receiverWith(options).on('idn:identity-created', () => {})
+    const server = createServer(toNodeHandler(receiver, { path: '/isc/triggers' }))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    servers.push(server)
+    return (server.address() as AddressInfo).port
+  }
+
+  it('answers 413 to a chunked body (no Content-Length) as soon as it passes the limit', async () => {
+    const port = await listen({ bodyLimit: 1024 })
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/isc/triggers/identity-created',
+      headers,
+    })
+    const response = new Promise<{ status: number; body: string }>((resolve) => {
+      req.on('response', (res) => {
+        let body = ''
+        res.on('data', (chunk) => {
+          body += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+    })
+    req.on('error', () => {})
+    // Keep writing well past the limit; the reply must not wait for the end.
+    for (let i = 0; i < 8; i++) req.write(Buffer.alloc(512, 32))
+    const { status, body } = await response
+    req.destroy()
+    expect(status).toBe(413)
+    expect(JSON.parse(body).error.code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
+  it('answers 408 to a body that stops arriving', async () => {
+    const port = await listen({ bodyTimeoutMs: 100 })
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/isc/triggers/identity-created',
+      headers: { ...headers, 'content-length': '100' },
+    })
+    req.on('error', () => {})
+    req.write('{"identity":')
+    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage]
+    req.destroy()
+    expect(res.statusCode).toBe(408)
+  })
+
+  it('answers 404 to other paths when there is no next()', async () => {
+    const port = await listen({})
+    const res = await fetch(`http://127.0.0.1:${port}/elsewhere`, { method: 'POST', headers, body: '{}' })
+    expect(res.status).toBe(404)
+    expect((await res.json()).error.code).toBe('UNKNOWN_TRIGGER')
+  })
+})

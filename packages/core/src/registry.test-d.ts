@@ -1,0 +1,71 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import { z } from 'zod'
+import {
+  createTriggerReceiver,
+  defineTrigger,
+  type TriggerId,
+  type TriggerInput,
+  type TriggerOutput,
+} from './index.js'
+
+const receiver = createTriggerReceiver({ auth: { type: 'none' } })
+
+describe('types', () => {
+  it('narrows the handler input from the trigger id', () => {
+    receiver.on('idn:identity-created', (input, ctx) => {
+      expectTypeOf(input.identity.name).toEqualTypeOf<string>()
+      expectTypeOf(input.attributes).toEqualTypeOf<Record<string, unknown>>()
+      expectTypeOf(ctx.trigger.id).toEqualTypeOf<'idn:identity-created'>()
+      expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>()
+    })
+    expectTypeOf<TriggerInput<'idn:identity-created'>['identity']['type']>().toEqualTypeOf<'IDENTITY'>()
+    expectTypeOf<'idn:identity-created'>().toExtend<TriggerId>()
+  })
+
+  it('requires a request-response handler to return the output type', () => {
+    receiver.on('idn:access-request-pre-approval', async (input) => {
+      expectTypeOf(input.accessRequestId).toEqualTypeOf<string>()
+      return { approved: true, comment: 'ok', approver: 'svc' }
+    })
+    // @ts-expect-error the decision is missing `approver`
+    receiver.on('idn:access-request-pre-approval', () => ({ approved: true, comment: 'ok' }))
+    // @ts-expect-error `approved` must be a boolean
+    receiver.on('idn:access-request-pre-approval', () => ({ approved: 'yes', comment: '', approver: '' }))
+    expectTypeOf<TriggerOutput<'idn:access-request-pre-approval'>>().toEqualTypeOf<{
+      approved: boolean
+      comment: string
+      approver: string
+    }>()
+  })
+
+  it('types the fallback like the output', () => {
+    const fallback = { approved: false }
+    // @ts-expect-error the fallback must be a full decision
+    receiver.on('idn:access-request-pre-approval', () => ({ approved: true, comment: '', approver: '' }), {
+      fallback,
+    })
+  })
+
+  it('needs defineTrigger for an id outside the catalog', () => {
+    // @ts-expect-error not a catalog trigger id
+    receiver.on('acme:badge-issued', () => {})
+    const badgeIssued = defineTrigger({
+      id: 'acme:badge-issued',
+      type: 'fire-and-forget',
+      input: z.object({ badge: z.string() }),
+    })
+    receiver.on(badgeIssued, (input, ctx) => {
+      expectTypeOf(input).toEqualTypeOf<{ badge: string }>()
+      expectTypeOf(ctx.trigger.id).toEqualTypeOf<'acme:badge-issued'>()
+    })
+    const scored = defineTrigger({
+      id: 'acme:score',
+      type: 'request-response',
+      input: z.object({ user: z.string() }),
+      output: z.object({ score: z.number() }),
+    })
+    receiver.on(scored, () => ({ score: 1 }))
+    // @ts-expect-error the output must match the defined output schema
+    receiver.on(scored, () => ({ score: 'high' }))
+  })
+})
