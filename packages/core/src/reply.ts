@@ -17,14 +17,20 @@ export interface TriggerReply {
 const JSON_TYPE = 'application/json; charset=utf-8'
 const EMPTY_ACK = '{}'
 
+// An explicit Content-Length spares the client chunked decoding.
+function headersFor(body: string, extra?: Record<string, string>): Record<string, string> {
+  return { 'content-type': JSON_TYPE, 'content-length': String(Buffer.byteLength(body, 'utf8')), ...extra }
+}
+
 /** `200 {}`: the acknowledgement of a fire-and-forget delivery. */
 export function ackReply(status = 200): TriggerReply {
-  return { status, headers: { 'content-type': JSON_TYPE }, body: EMPTY_ACK }
+  return { status, headers: headersFor(EMPTY_ACK), body: EMPTY_ACK }
 }
 
 /** A JSON reply whose body is `value` serialised. */
 export function jsonReply(status: number, value: unknown): TriggerReply {
-  return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(value) }
+  const body = JSON.stringify(value)
+  return { status, headers: headersFor(body), body }
 }
 
 /**
@@ -46,9 +52,6 @@ export function toErrorReply(error: unknown): TriggerReply {
     message: known.message,
   }
   if (known.issues) payload.issues = known.issues
-  return {
-    status: known.status,
-    headers: { 'content-type': JSON_TYPE, ...known.headers },
-    body: JSON.stringify({ error: payload }),
-  }
+  const body = JSON.stringify({ error: payload })
+  return { status: known.status, headers: headersFor(body, known.headers), body }
 }

@@ -1,0 +1,19 @@
+// One benchmark server per process: `server-process.ts <scenario>`. It sends its port over IPC and
+// answers { maxRssBytes } to a "report" message, so the runner can read its peak memory.
+import type { AddressInfo } from 'node:net'
+import { scenarios } from './servers.js'
+
+const name = process.argv[2]
+if (name === undefined) throw new Error('usage: server-process.ts <scenario>')
+{
+  const make = scenarios[name]
+  if (!make) throw new Error(`unknown scenario ${name}`)
+  const server = make()
+  server.keepAliveTimeout = 60_000
+  server.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as AddressInfo).port })
+  })
+  process.on('message', (message) => {
+    if (message === 'report') process.send?.({ maxRssBytes: process.resourceUsage().maxRSS * 1024 })
+  })
+}
