@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsdown'
+import { packageBuild } from '../../tsdown.shared.js'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  exports: { devExports: '@isc-triggers/source' },
-})
+export default defineConfig(packageBuild)
