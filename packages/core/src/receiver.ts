@@ -194,7 +194,6 @@ class Receiver implements TriggerReceiver {
         if (this.#active === 0 && this.#background.size === 0) resolve()
       }
       this.#onIdle = check
-      for (const work of this.#background) work.finally(check)
       check()
     })
     let timer: NodeJS.Timeout | undefined
@@ -211,10 +210,18 @@ class Receiver implements TriggerReceiver {
     }
   }
 
+  /** Keeps background work visible to close(); its outcome is the caller's to report. */
   #track(work: Promise<unknown>): void {
-    const settled = work.finally(() => this.#background.delete(settled))
+    const settled: Promise<void> = work.then(
+      () => this.#settle(settled),
+      () => this.#settle(settled),
+    )
     this.#background.add(settled)
-    if (this.#closed) settled.finally(() => this.#onIdle?.())
+  }
+
+  #settle(work: Promise<void>): void {
+    this.#background.delete(work)
+    if (this.#closed) this.#onIdle?.()
   }
 
   async #process(request: TriggerRequest): Promise<TriggerReply> {
