@@ -4,7 +4,8 @@ import { identityRef } from './refs.js'
 
 /**
  * The form answers attached to a requested item, when it has a form. Its structural keys
- * follow the form instance payload, so they are kept as they come.
+ * (`formElements`, `formConditions`, `formInstanceInputs`) follow the form instance payload, so
+ * they are kept as they come.
  */
 const itemForm = z
   .looseObject({
@@ -14,7 +15,7 @@ const itemForm = z
   })
   .nullish()
 
-const requestedItem = z.looseObject({
+const requestedItem = {
   id: z.string(),
   name: z.string(),
   description: z.string().nullish(),
@@ -22,26 +23,27 @@ const requestedItem = z.looseObject({
   operation: z.enum(['Add', 'Remove']),
   comment: z.string().nullish(),
   form: itemForm,
-})
+}
 
 /**
  * Quirk: SailPoint's OpenAPI spec types `requestedFor` as an array of 1-10 identities, while the
- * docs example, the ETS schema and real captures show a single object. Both are accepted.
+ * docs examples, the ETS schema and real captures show a single object. Both are accepted.
  */
 const requestedFor = z.union([identityRef, z.array(identityRef).min(1)])
 
-/** The input shared by the access-request triggers (submitted, dynamic approval). */
-export const accessRequestInput = z.looseObject({
+/** The input shared by the access-request triggers that wait for a decision. */
+const accessRequestInput = z.looseObject({
   accessRequestId: z.string(),
   requestedFor,
-  requestedItems: z.array(requestedItem).min(1),
+  requestedItems: z.array(z.looseObject(requestedItem)).min(1),
   requestedBy: identityRef,
 })
 
 /**
  * `idn:access-request-pre-approval` (Access Request Submitted): ISC waits for the subscriber to
  * approve or deny. `approver` must be the username of an existing identity when any Access
- * Request Decision subscription exists, or those decision events never fire.
+ * Request Decision subscription exists, or those decision events never fire. If the subscriber is
+ * down or answers badly, the access request fails.
  */
 export const accessRequestPreApproval = defineTrigger({
   id: 'idn:access-request-pre-approval',
@@ -53,5 +55,55 @@ export const accessRequestPreApproval = defineTrigger({
     approved: z.boolean(),
     comment: z.string(),
     approver: z.string(),
+  }),
+})
+
+/**
+ * `idn:access-request-dynamic-approver` (Access Request Dynamic Approval): the subscriber names
+ * one more approver, an identity or a governance group. It runs after pre-approval approved.
+ *
+ * Quirk: to add no approver, the docs say "an empty object" and show
+ * `{ "id": "", "name": "", "type": "" }`, which the published enum forbids; the ETS output schema
+ * also allows `null`. All three are accepted.
+ */
+export const accessRequestDynamicApprover = defineTrigger({
+  id: 'idn:access-request-dynamic-approver',
+  name: 'Access Request Dynamic Approval',
+  type: 'request-response',
+  input: accessRequestInput,
+  output: z.union([
+    z.object({ id: z.string().min(1), name: z.string(), type: z.enum(['IDENTITY', 'GOVERNANCE_GROUP']) }),
+    z.object({ id: z.literal(''), name: z.literal(''), type: z.literal('') }),
+    z.strictObject({}),
+    z.null(),
+  ]),
+})
+
+/**
+ * `idn:access-request-post-approval` (Access Request Decision): the decision on each requested
+ * item, after approval. `approvalInfo[].approver` may be an identity without a name.
+ */
+export const accessRequestPostApproval = defineTrigger({
+  id: 'idn:access-request-post-approval',
+  name: 'Access Request Decision',
+  type: 'fire-and-forget',
+  input: z.looseObject({
+    accessRequestId: z.string(),
+    requestedFor,
+    requestedItemsStatus: z.array(
+      z.looseObject({
+        ...requestedItem,
+        clientMetadata: z.record(z.string(), z.unknown()).nullish(),
+        approvalInfo: z.array(
+          z.looseObject({
+            approvalComment: z.string().nullish(),
+            approvalDecision: z.enum(['APPROVED', 'DENIED']),
+            approverName: z.string(),
+            approver: z.looseObject({ type: z.literal('IDENTITY'), id: z.string().optional(), name: z.string().optional() }),
+          }),
+        ),
+      }),
+    ),
+    requestedBy: identityRef,
   }),
 })

@@ -1,12 +1,39 @@
 import { z } from 'zod'
 
-// Building blocks shared by several triggers. Written for isc-triggers from SailPoint's
-// published trigger schemas; every object is loose (unknown fields kept), since ISC adds
-// fields without notice.
+// Building blocks shared by several triggers, written for isc-triggers from SailPoint's published
+// trigger schemas. Every object is loose (unknown fields kept), since ISC adds fields without
+// notice. Timestamps are ISO-8601 strings; they are kept as strings (not parsed) so a format
+// variation never loses an event.
 
-/** `{ type: 'IDENTITY', id, name }`: how ISC points at an identity. */
-export const identityRef = z.looseObject({
-  type: z.literal('IDENTITY'),
+/** An ISO-8601 date-time string, e.g. `2020-06-29T22:01:50.474Z`. */
+export const timestamp = z.string()
+
+/** `{ type, id, name }`: how ISC points at an object of one DTO type. */
+export function ref<const T extends string>(type: T) {
+  return z.looseObject({ type: z.literal(type), id: z.string(), name: z.string() })
+}
+
+/** `{ type: 'IDENTITY', id, name }`. */
+export const identityRef = ref('IDENTITY')
+
+/** `{ type: 'SOURCE', id, name }`. */
+export const sourceRef = ref('SOURCE')
+
+/** Attributes whose keys and values depend on the tenant's configuration. */
+export const attributeMap = z.record(z.string(), z.unknown())
+
+/** An attribute value in a change record: a scalar, a list, or null. */
+export const attributeValue = z.union([z.string(), z.boolean(), z.number(), z.array(z.string().nullable())]).nullable()
+
+/** `{ id, name }` of an owner or a governance group. */
+export const namedRef = z.looseObject({ id: z.string(), name: z.string() })
+
+/** A reviewer or owner that is an identity or a governance group. */
+export const reviewerRef = z.looseObject({
   id: z.string(),
   name: z.string(),
+  type: z.enum(['IDENTITY', 'GOVERNANCE_GROUP']),
+  email: z.string().nullish(),
+  created: timestamp.nullish(),
+  modified: timestamp.nullish(),
 })

@@ -1,0 +1,2 @@
+export { type RequestResponseTriggerId, type SampleOverrides, sampleInput, sampleOutput } from './sample.js'
+export { sampleInputs, sampleOutputs } from './samples.js'
