@@ -315,3 +315,36 @@ describe('the Node bridge over a real socket', () => {
     expect((await res.json()).error.code).toBe('UNKNOWN_TRIGGER')
   })
 })
+
+describe('onUnknownTrigger', () => {
+  it('receives triggers outside the catalog, unvalidated, as fire-and-forget', async () => {
+    const seen: { id: string; input: unknown }[] = []
+    const receiver = receiverWith({
+      onUnknownTrigger: (input, ctx) => {
+        seen.push({ id: ctx.trigger.id, input })
+      },
+    })
+    const body = JSON.stringify({ anything: ['goes'] })
+    const reply = await receiver.handle({ method: 'POST', headers, body, trigger: 'idn:brand-new-trigger' })
+    expect(reply.status).toBe(200)
+    expect(seen).toEqual([{ id: 'idn:brand-new-trigger', input: { anything: ['goes'] } }])
+  })
+
+  it('still refuses catalog triggers without a handler, odd names, and non-objects', async () => {
+    const receiver = receiverWith({ onUnknownTrigger: () => {} })
+    const send = (trigger: string, body = '{}') => receiver.handle({ method: 'POST', headers, body, trigger })
+    expect((await send('identity-created')).status).toBe(404)
+    expect((await send('no spaces allowed')).status).toBe(404)
+    expect((await send('idn:brand-new', '[1]')).status).toBe(400)
+  })
+
+  it('without it, an unknown trigger is a 404', async () => {
+    const reply = await receiverWith().handle({
+      method: 'POST',
+      headers,
+      body: '{}',
+      trigger: 'idn:brand-new',
+    })
+    expect(reply.status).toBe(404)
+  })
+})

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from './auth.js'
 import { assertJsonContentType, type JsonObject, parseBody, tooLarge } from './body.js'
 import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
@@ -6,9 +7,15 @@ import { createHandlerEntry, type DispatchEnv, dispatch, type HandlerEntry } fro
 import { TriggerConfigError, TriggerError } from './errors.js'
 import { type HeadersInput, normaliseHeaders, type TriggerHeaders } from './headers.js'
 import { splitMetadata } from './invocation.js'
-import { type AnyTrigger, shortName } from './registry.js'
+import { type AnyTrigger, defineTrigger, type FireAndForgetTrigger, shortName } from './registry.js'
 import { type TriggerReply, toErrorReply } from './reply.js'
-import type { HandlerOptions, TriggerHandler, TriggerInvocation, TriggerLogger } from './types.js'
+import type {
+  HandlerOptions,
+  TriggerContext,
+  TriggerHandler,
+  TriggerInvocation,
+  TriggerLogger,
+} from './types.js'
 import { validate } from './validate.js'
 
 /**
@@ -26,6 +33,16 @@ export interface TriggerReceiverOptions {
   bodyTimeoutMs?: number
   /** Where failures are reported; default `console`; `false` silences the receiver. */
   logger?: TriggerLogger | false
+  /**
+   * Receives deliveries of triggers the catalog does not know and no `defineTrigger()` describes
+   * (ISC adds triggers before their ids are published). They are handled as fire-and-forget, with
+   * the body unvalidated (any JSON object). Without it, such deliveries get a 404. A catalog
+   * trigger you registered no handler for is still a 404.
+   *
+   * @example
+   * onUnknownTrigger: async (input, ctx) => queue.push({ trigger: ctx.trigger.id, input })
+   */
+  onUnknownTrigger?: (input: Record<string, unknown>, ctx: TriggerContext<FireAndForgetTrigger>) => unknown
 }
 
 /**
@@ -113,6 +130,7 @@ const consoleLogger: TriggerLogger = {
   warn: (message, details) => console.warn(`[isc-triggers] ${message}`, details ?? ''),
 }
 const silentLogger: TriggerLogger = { error() {}, warn() {} }
+const ANY_OBJECT = z.record(z.string(), z.unknown())
 
 function positiveOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
@@ -131,6 +149,7 @@ class Receiver implements TriggerReceiver {
   readonly #bodyLimit: number
   readonly #bodyTimeoutMs: number
   readonly #logger: TriggerLogger
+  readonly #onUnknownTrigger: TriggerReceiverOptions['onUnknownTrigger']
   /** Handlers by full id and by unambiguous short name (`null` marks an ambiguous one). */
   readonly #byId = new Map<string, HandlerEntry>()
   readonly #byName = new Map<string, HandlerEntry | null>()
@@ -148,6 +167,9 @@ class Receiver implements TriggerReceiver {
     this.#bodyLimit = positiveOption('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT)
     this.#bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS)
     this.#logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
+    if (options.onUnknownTrigger !== undefined && typeof options.onUnknownTrigger !== 'function')
+      throw new TriggerConfigError('onUnknownTrigger must be a function (input, ctx) => unknown')
+    this.#onUnknownTrigger = options.onUnknownTrigger
     this.#env = { logger: this.#logger, closing: this.#closing.signal, track: (work) => this.#track(work) }
   }
 
@@ -261,6 +283,10 @@ class Receiver implements TriggerReceiver {
     const entry = this.#byId.get(requested) ?? this.#byName.get(requested)
     if (entry) return entry
     const known = requested in catalog || `idn:${requested}` in catalog
+    if (!known && this.#onUnknownTrigger && SAFE_LABEL.test(requested)) {
+      const trigger = defineTrigger({ id: requested, type: 'fire-and-forget', input: ANY_OBJECT })
+      return createHandlerEntry(trigger, this.#onUnknownTrigger, undefined)
+    }
     throw new TriggerError(
       'UNKNOWN_TRIGGER',
       known

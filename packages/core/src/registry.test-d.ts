@@ -69,3 +69,23 @@ describe('types', () => {
     receiver.on(scored, () => ({ score: 'high' }))
   })
 })
+
+describe('onUnknownTrigger', () => {
+  it('gives an untyped JSON object and the requested id', () => {
+    createTriggerReceiver({
+      auth: { type: 'none' },
+      onUnknownTrigger: (input, ctx) => {
+        expectTypeOf(input).toEqualTypeOf<Record<string, unknown>>()
+        expectTypeOf(ctx.trigger.id).toEqualTypeOf<string>()
+        expectTypeOf(ctx.trigger.type).toEqualTypeOf<'fire-and-forget'>()
+      },
+    })
+  })
+
+  it('lists every catalog id for on()', () => {
+    expectTypeOf<TriggerId>().toExtend<`${string}:${string}`>()
+    expectTypeOf<
+      'idn:access-request-dynamic-approver' | 'idn:sod-violation-closed' | 'idn:post-provisioning'
+    >().toExtend<TriggerId>()
+  })
+})

@@ -28,7 +28,10 @@ function merge(base: unknown, overrides: unknown): unknown {
  * @example
  * sampleInput('idn:identity-created', { identity: { name: 'Katherine Johnson' } })
  */
-export function sampleInput<Id extends TriggerId>(id: Id, overrides?: SampleOverrides<TriggerInput<Id>>): TriggerInput<Id> {
+export function sampleInput<Id extends TriggerId>(
+  id: Id,
+  overrides?: SampleOverrides<TriggerInput<Id>>,
+): TriggerInput<Id> {
   const sample: unknown = sampleInputs[id]
   if (sample === undefined) throw new Error(`No sample for ${JSON.stringify(id)}: not a catalog trigger id`)
   return merge(structuredClone(sample), overrides) as TriggerInput<Id>
@@ -48,6 +51,7 @@ export function sampleOutput<Id extends RequestResponseTriggerId>(
   overrides?: SampleOverrides<TriggerOutput<Id>>,
 ): TriggerOutput<Id> {
   const sample: unknown = sampleOutputs[id]
-  if (sample === undefined) throw new Error(`No sample output for ${JSON.stringify(id)}: not a request-response trigger`)
+  if (sample === undefined)
+    throw new Error(`No sample output for ${JSON.stringify(id)}: not a request-response trigger`)
   return merge(structuredClone(sample), overrides) as TriggerOutput<Id>
 }

@@ -8,7 +8,11 @@ type Inputs = { [Id in TriggerId]: TriggerInput<Id> }
 const ada = { type: 'IDENTITY', id: 'ee769173319b41d19ccec6c235423237b', name: 'Ada Lovelace' } as const
 const grace = { type: 'IDENTITY', id: '0f11f2a4a3c54b0e9c8a4cb4b2f1c0de', name: 'Grace Hopper' } as const
 const hrSource = { type: 'SOURCE', id: '7b1c0e5f2d4a4c6e8f0a1b2c3d4e5f60', name: 'Workday HR' } as const
-const adSource = { type: 'SOURCE', id: '3a9d7c1e5b2f4e8a9c0d1e2f3a4b5c6d', name: 'Corp Active Directory' } as const
+const adSource = {
+  type: 'SOURCE',
+  id: '3a9d7c1e5b2f4e8a9c0d1e2f3a4b5c6d',
+  name: 'Corp Active Directory',
+} as const
 const adaAccount = {
   type: 'ACCOUNT',
   id: '52bd1b7f6c6a4e1d9b3c8f0e2a4d6c81',
@@ -59,7 +63,12 @@ const accountEvent = {
   identity: { id: ada.id, name: ada.name, alias: 'ada.lovelace', email: 'ada.lovelace@example.com' },
 }
 const nativeChange = {
-  identity: { ...ada, alias: 'ada.lovelace', email: 'ada.lovelace@example.com', manager: { id: grace.id, name: 'Grace Hopper' } },
+  identity: {
+    ...ada,
+    alias: 'ada.lovelace',
+    email: 'ada.lovelace@example.com',
+    manager: { id: grace.id, name: 'Grace Hopper' },
+  },
   account: { ...adaAccount, correlated: true },
   source: { ...adSource, alias: 'Corp AD', owner: { id: grace.id, name: 'Grace Hopper' } },
 }
@@ -117,7 +126,12 @@ export const sampleInputs: Inputs = {
         ...requestedItems[0],
         clientMetadata: { requestedAppName: 'Request Center' },
         approvalInfo: [
-          { approvalComment: 'Approved for Q1', approvalDecision: 'APPROVED', approverName: 'grace.hopper', approver: grace },
+          {
+            approvalComment: 'Approved for Q1',
+            approvalDecision: 'APPROVED',
+            approverName: 'grace.hopper',
+            approver: grace,
+          },
         ],
       },
     ],
@@ -165,11 +179,20 @@ export const sampleInputs: Inputs = {
     ...accountEvent,
     accountChangeTypes: ['ATTRIBUTES_CHANGED', 'ENTITLEMENTS_ADDED'],
     singleValueAttributeChanges: [{ name: 'title', oldValue: 'Engineer', newValue: 'Senior Engineer' }],
-    multiValueAttributeChanges: [{ name: 'proxyAddresses', addedValues: ['smtp:ada@example.com'], removedValues: [] }],
+    multiValueAttributeChanges: [
+      { name: 'proxyAddresses', addedValues: ['smtp:ada@example.com'], removedValues: [] },
+    ],
     entitlementChanges: [
       {
         attributeName: 'memberOf',
-        added: [{ id: '8f7e6d5c4b3a4921', name: 'Engineering', value: 'CN=Engineering,OU=Groups,DC=corp,DC=example', owner: null }],
+        added: [
+          {
+            id: '8f7e6d5c4b3a4921',
+            name: 'Engineering',
+            value: 'CN=Engineering,OU=Groups,DC=corp,DC=example',
+            owner: null,
+          },
+        ],
         removed: [],
       },
     ],
@@ -188,7 +211,9 @@ export const sampleInputs: Inputs = {
       {
         attributeName: 'memberOf',
         added: [],
-        removed: [{ id: '1a2b3c4d5e6f4a7b', name: 'Domain Admins', value: 'CN=Domain Admins,DC=corp,DC=example' }],
+        removed: [
+          { id: '1a2b3c4d5e6f4a7b', name: 'Domain Admins', value: 'CN=Domain Admins,DC=corp,DC=example' },
+        ],
       },
     ],
   },
@@ -223,7 +248,9 @@ export const sampleInputs: Inputs = {
   },
   'idn:campaign-generated': { campaign: { ...campaign, status: 'STAGED' } },
   'idn:campaign-activated': { campaign: { ...campaign, status: 'ACTIVE' } },
-  'idn:campaign-ended': { campaign: { ...campaign, status: 'COMPLETED', modified: '2026-02-05T08:00:00.000Z' } },
+  'idn:campaign-ended': {
+    campaign: { ...campaign, status: 'COMPLETED', modified: '2026-02-05T08:00:00.000Z' },
+  },
   'idn:certification-signed-off': {
     certification: {
       id: '2f4e6a8c0b1d4f3e9a7c5e3b1d9f7a5c',
@@ -255,13 +282,22 @@ export const sampleInputs: Inputs = {
   },
   'idn:identity-created': {
     identity: ada,
-    attributes: { firstname: 'Ada', lastname: 'Lovelace', email: 'ada.lovelace@example.com', department: 'Engineering' },
+    attributes: {
+      firstname: 'Ada',
+      lastname: 'Lovelace',
+      email: 'ada.lovelace@example.com',
+      department: 'Engineering',
+    },
   },
   'idn:identity-attributes-changed': {
     identity: ada,
     changes: [
       { attribute: 'department', oldValue: 'Research', newValue: 'Engineering' },
-      { attribute: 'manager', oldValue: null, newValue: { type: 'IDENTITY', id: grace.id, name: grace.name } },
+      {
+        attribute: 'manager',
+        oldValue: null,
+        newValue: { type: 'IDENTITY', id: grace.id, name: grace.name },
+      },
     ],
   },
   'idn:identity-deleted': { identity: ada, attributes: { firstname: 'Ada', lastname: 'Lovelace' } },
@@ -272,7 +308,10 @@ export const sampleInputs: Inputs = {
     machineIdentity,
     machineIdentityChangeTypes: ['OWNERS_ADDED'],
     userEntitlementChanges: { added: [], removed: [] },
-    ownerChanges: { added: [{ type: 'IDENTITY', id: ada.id, name: ada.name, isPrimary: false }], removed: [] },
+    ownerChanges: {
+      added: [{ type: 'IDENTITY', id: ada.id, name: ada.name, isPrimary: false }],
+      removed: [],
+    },
     singleValueAttributeChanges: null,
   },
   'idn:machine-identity-deleted': { eventType: 'MACHINE_IDENTITY_DELETED', machineIdentity },
@@ -292,7 +331,13 @@ export const sampleInputs: Inputs = {
         provisioningResult: 'SUCCESS',
         provisioningTarget: 'Corp Active Directory',
         ticketId: null,
-        attributeRequests: [{ attributeName: 'memberOf', attributeValue: 'CN=Payroll-Read,DC=corp,DC=example', operation: 'Add' }],
+        attributeRequests: [
+          {
+            attributeName: 'memberOf',
+            attributeValue: 'CN=Payroll-Read,DC=corp,DC=example',
+            operation: 'Add',
+          },
+        ],
       },
     ],
   },
@@ -324,8 +369,16 @@ export const sampleInputs: Inputs = {
     created: when,
     type: 'CLUSTER',
     application: { id: '5e6f7a8b9c0d4e1f', name: 'Datacenter East VA cluster', attributes: null },
-    healthCheckResult: { message: 'All virtual appliances healthy', resultType: 'VA_CLUSTER_HEALTHY', status: 'Succeeded' },
-    previousHealthCheckResult: { message: 'One virtual appliance unreachable', resultType: 'VA_CLUSTER_DEGRADED', status: 'Failed' },
+    healthCheckResult: {
+      message: 'All virtual appliances healthy',
+      resultType: 'VA_CLUSTER_HEALTHY',
+      status: 'Succeeded',
+    },
+    previousHealthCheckResult: {
+      message: 'One virtual appliance unreachable',
+      resultType: 'VA_CLUSTER_DEGRADED',
+      status: 'Failed',
+    },
   },
   'idn:saved-search-complete': {
     fileName: 'Weekly-New-Hires.zip',
@@ -333,7 +386,9 @@ export const sampleInputs: Inputs = {
     ownerName: 'Grace Hopper',
     query: 'attributes.startDate:[now-7d TO now]',
     searchName: 'Weekly new hires',
-    searchResults: { Identity: { count: '1', noun: 'identities', preview: [['Ada Lovelace', 'Engineering']] } },
+    searchResults: {
+      Identity: { count: '1', noun: 'identities', preview: [['Ada Lovelace', 'Engineering']] },
+    },
     signedS3Url: 'https://reports.example.com/weekly-new-hires.zip?signature=sample',
   },
   'idn:form-submitted': {
@@ -373,7 +428,12 @@ export const sampleInputs: Inputs = {
       },
     ],
   },
-  'idn:sod-violation-closed': { ...violation, modified: later, previousStatus: 'Open', currentStatus: 'Closed' },
+  'idn:sod-violation-closed': {
+    ...violation,
+    modified: later,
+    previousStatus: 'Open',
+    currentStatus: 'Closed',
+  },
   'idn:ciem-auto-include-scope-setting-changed': {
     ...ciem,
     event: 'AUTO_INCLUDE_SCOPE_SETTING_CHANGED',
@@ -405,6 +465,10 @@ type RequestResponseId = {
 
 /** The sample decision of every request-response trigger. */
 export const sampleOutputs: { [Id in RequestResponseId]: TriggerOutput<Id> } = {
-  'idn:access-request-pre-approval': { approved: true, comment: 'Within the standard access policy', approver: 'svc-access-policy' },
+  'idn:access-request-pre-approval': {
+    approved: true,
+    comment: 'Within the standard access policy',
+    approver: 'svc-access-policy',
+  },
   'idn:access-request-dynamic-approver': { id: grace.id, name: grace.name, type: 'IDENTITY' },
 }

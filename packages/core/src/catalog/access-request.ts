@@ -99,7 +99,11 @@ export const accessRequestPostApproval = defineTrigger({
             approvalComment: z.string().nullish(),
             approvalDecision: z.enum(['APPROVED', 'DENIED']),
             approverName: z.string(),
-            approver: z.looseObject({ type: z.literal('IDENTITY'), id: z.string().optional(), name: z.string().optional() }),
+            approver: z.looseObject({
+              type: z.literal('IDENTITY'),
+              id: z.string().optional(),
+              name: z.string().optional(),
+            }),
           }),
         ),
       }),

@@ -58,7 +58,9 @@ export const accountAttributesChanged = defineTrigger({
     identity: identityRef,
     source: sourceRef,
     account: accountRef,
-    changes: z.array(z.looseObject({ attribute: z.string(), oldValue: attributeValue, newValue: attributeValue })),
+    changes: z.array(
+      z.looseObject({ attribute: z.string(), oldValue: attributeValue, newValue: attributeValue }),
+    ),
   }),
 })
 
@@ -114,7 +116,10 @@ const accountEventIdentity = z.looseObject({
   alias: z.string().optional(),
   email: z.string().nullish(),
 })
-const accountEvent = <const T extends string, const C extends readonly [string, ...string[]]>(type: T, causes: C) => ({
+const accountEvent = <const T extends string, const C extends readonly [string, ...string[]]>(
+  type: T,
+  causes: C,
+) => ({
   event: z.looseObject({ type: z.literal(type), cause: z.enum(causes) }),
   source: accountEventSource,
   account: accountEventAccount,
@@ -141,10 +146,16 @@ const singleValueAttributeChanges = z
   .nullable()
 const multiValueAttributeChanges = z
   .array(
-    z.looseObject({ name: z.string(), addedValues: z.array(attributeValue), removedValues: z.array(attributeValue) }),
+    z.looseObject({
+      name: z.string(),
+      addedValues: z.array(attributeValue),
+      removedValues: z.array(attributeValue),
+    }),
   )
   .nullable()
-const accountChangeTypes = z.array(z.enum(['ATTRIBUTES_CHANGED', 'ENTITLEMENTS_ADDED', 'ENTITLEMENTS_REMOVED']))
+const accountChangeTypes = z.array(
+  z.enum(['ATTRIBUTES_CHANGED', 'ENTITLEMENTS_ADDED', 'ENTITLEMENTS_REMOVED']),
+)
 
 /** `idn:account-created` (`ACCOUNT_CREATED_V2`): an account was created by aggregation or provisioning. Id seen only in community code. */
 export const accountCreated = defineTrigger({
@@ -283,4 +294,3 @@ export const sourceAccountUpdated = defineTrigger({
   deprecated: true,
   input: sourceAccount,
 })
-

@@ -66,7 +66,9 @@ export const certificationSignedOff = defineTrigger({
         campaignType,
         description: z.string().nullish(),
         correlatedStatus: z.enum(['CORRELATED', 'UNCORRELATED']).optional(),
-        mandatoryCommentRequirement: z.enum(['ALL_DECISIONS', 'REVOKE_ONLY_DECISIONS', 'NO_DECISIONS']).optional(),
+        mandatoryCommentRequirement: z
+          .enum(['ALL_DECISIONS', 'REVOKE_ONLY_DECISIONS', 'NO_DECISIONS'])
+          .optional(),
       }),
       phase: z.enum(['STAGED', 'ACTIVE', 'SIGNED']),
       due: timestamp,

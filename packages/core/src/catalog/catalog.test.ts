@@ -16,8 +16,10 @@ const folders = available ? readdirSync(TRIGGERS).filter((name) => name.startsWi
 const idOf = (folder: string) => `idn:${folder.slice(4)}`
 const entry = (id: string) => (catalog as Record<string, AnyTrigger>)[id]
 const read = (folder: string, file: string) => JSON.parse(readFileSync(join(TRIGGERS, folder, file), 'utf8'))
-const issuesOf = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
-  result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+const issuesOf = (result: {
+  success: boolean
+  error?: { issues: { path: PropertyKey[]; message: string }[] }
+}) => result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
 
 describe.skipIf(!available)(`published examples (${TRIGGERS})`, () => {
   it('the catalog has exactly the published triggers', () => {
@@ -33,7 +35,11 @@ describe.skipIf(!available)(`published examples (${TRIGGERS})`, () => {
   it.each(examples)('$id accepts $file', ({ folder, file, id }) => {
     const trigger = entry(id)
     expect(trigger, `${id} is missing from the catalog`).toBeDefined()
-    const schema = file.startsWith('example-input') ? trigger!.input : trigger!.type === 'request-response' ? trigger!.output : undefined
+    const schema = file.startsWith('example-input')
+      ? trigger!.input
+      : trigger!.type === 'request-response'
+        ? trigger!.output
+        : undefined
     expect(schema, `${id} has no output schema for ${file}`).toBeDefined()
     const result = schema!.safeParse(read(folder, file))
     expect(result.success, JSON.stringify(issuesOf(result))).toBe(true)
@@ -47,9 +53,9 @@ describe.skipIf(!available)(`published examples (${TRIGGERS})`, () => {
 
   it('flags the ids INDEX.md marks UNCONFIRMED, and only those', () => {
     const index = readFileSync(join(TRIGGERS, 'INDEX.md'), 'utf8')
-    const unconfirmed = [...index.matchAll(/^\| `(idn:[\w-]+)` \([^)]*\) \|[^|]*\|[^|]*\| \*\*UNCONFIRMED\*\*/gm)].map(
-      (match) => match[1],
-    )
+    const unconfirmed = [
+      ...index.matchAll(/^\| `(idn:[\w-]+)` \([^)]*\) \|[^|]*\|[^|]*\| \*\*UNCONFIRMED\*\*/gm),
+    ].map((match) => match[1])
     expect(unconfirmed.length).toBeGreaterThan(10)
     const flagged = Object.values(catalog as Record<string, AnyTrigger>)
       .filter((trigger) => !trigger.confirmed)

@@ -37,7 +37,9 @@ export const identityAttributesChanged = defineTrigger({
   type: 'fire-and-forget',
   input: z.looseObject({
     identity: identityRef,
-    changes: z.array(z.looseObject({ attribute: z.string(), oldValue: changedValue, newValue: changedValue })),
+    changes: z.array(
+      z.looseObject({ attribute: z.string(), oldValue: changedValue, newValue: changedValue }),
+    ),
   }),
 })
 

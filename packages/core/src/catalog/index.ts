@@ -1,5 +1,9 @@
 import type { AnyTrigger } from '../registry.js'
-import { accessRequestDynamicApprover, accessRequestPostApproval, accessRequestPreApproval } from './access-request.js'
+import {
+  accessRequestDynamicApprover,
+  accessRequestPostApproval,
+  accessRequestPreApproval,
+} from './access-request.js'
 import {
   accountAggregationCompleted,
   accountAttributesChanged,
@@ -29,7 +33,13 @@ import {
 import { identityAttributesChanged, identityCreated, identityDeleted, outlierDetected } from './identity.js'
 import { machineIdentityCreated, machineIdentityDeleted, machineIdentityUpdated } from './machine-identity.js'
 import { formSubmitted, savedSearchComplete } from './platform.js'
-import { postProvisioning, sourceCreated, sourceDeleted, sourceUpdated, vaClusterStatusChange } from './source.js'
+import {
+  postProvisioning,
+  sourceCreated,
+  sourceDeleted,
+  sourceUpdated,
+  vaClusterStatusChange,
+} from './source.js'
 
 type ById<T extends readonly AnyTrigger[]> = { readonly [D in T[number] as D['id']]: D }
 

@@ -3,8 +3,17 @@ import { defineTrigger } from '../registry.js'
 import { attributeMap, attributeValue, timestamp } from './refs.js'
 
 const typedRef = z.looseObject({ type: z.string(), id: z.string(), name: z.string() })
-const owner = z.looseObject({ type: z.string(), id: z.string(), name: z.string(), isPrimary: z.boolean().optional() })
-const userEntitlement = z.looseObject({ entitlementId: z.string(), displayName: z.string(), source: typedRef })
+const owner = z.looseObject({
+  type: z.string(),
+  id: z.string(),
+  name: z.string(),
+  isPrimary: z.boolean().optional(),
+})
+const userEntitlement = z.looseObject({
+  entitlementId: z.string(),
+  displayName: z.string(),
+  source: typedRef,
+})
 
 const machineIdentity = z.looseObject({
   id: z.string(),
@@ -46,7 +55,11 @@ export const machineIdentityDeleted = defineTrigger({
 })
 
 const changes = <T extends z.ZodType>(item: T) =>
-  z.looseObject({ attributeName: z.string().optional(), added: z.array(item).optional(), removed: z.array(item).optional() })
+  z.looseObject({
+    attributeName: z.string().optional(),
+    added: z.array(item).optional(),
+    removed: z.array(item).optional(),
+  })
 
 /** `idn:machine-identity-updated`: a machine identity's attributes, entitlements or owners changed. Id seen only in community code. */
 export const machineIdentityUpdated = defineTrigger({
@@ -58,7 +71,13 @@ export const machineIdentityUpdated = defineTrigger({
     eventType: z.literal('MACHINE_IDENTITY_UPDATED'),
     machineIdentity,
     machineIdentityChangeTypes: z.array(
-      z.enum(['ATTRIBUTES_CHANGED', 'USER_ENTITLEMENTS_ADDED', 'USER_ENTITLEMENTS_REMOVED', 'OWNERS_ADDED', 'OWNERS_REMOVED']),
+      z.enum([
+        'ATTRIBUTES_CHANGED',
+        'USER_ENTITLEMENTS_ADDED',
+        'USER_ENTITLEMENTS_REMOVED',
+        'OWNERS_ADDED',
+        'OWNERS_REMOVED',
+      ]),
     ),
     userEntitlementChanges: changes(userEntitlement),
     ownerChanges: changes(owner),

@@ -28,7 +28,11 @@ export const savedSearchComplete = defineTrigger({
     ownerName: z.string(),
     query: z.string(),
     searchName: z.string(),
-    searchResults: z.looseObject({ Account: searchResult, Entitlement: searchResult, Identity: searchResult }),
+    searchResults: z.looseObject({
+      Account: searchResult,
+      Entitlement: searchResult,
+      Identity: searchResult,
+    }),
     signedS3Url: z.string(),
   }),
 })

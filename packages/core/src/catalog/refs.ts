@@ -23,7 +23,9 @@ export const sourceRef = ref('SOURCE')
 export const attributeMap = z.record(z.string(), z.unknown())
 
 /** An attribute value in a change record: a scalar, a list, or null. */
-export const attributeValue = z.union([z.string(), z.boolean(), z.number(), z.array(z.string().nullable())]).nullable()
+export const attributeValue = z
+  .union([z.string(), z.boolean(), z.number(), z.array(z.string().nullable())])
+  .nullable()
 
 /** `{ id, name }` of an owner or a governance group. */
 export const namedRef = z.looseObject({ id: z.string(), name: z.string() })
