@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { identityCreated, TOKEN } from './payloads.js'
 import { scenarios } from './servers.js'
+import { measureValidation, validationTable } from './validation.js'
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string', default: '32' },
+    'validation-only': { type: 'boolean', default: false },
   },
 })
 const quick = values.quick === true
@@ -92,6 +94,12 @@ const median = (numbers: number[]) => {
 }
 
 async function main() {
+  process.stderr.write('in-process: handle() vs JSON.parse (+ safeParse) ...\n')
+  const validation = validationTable(await measureValidation({ quick }))
+  if (values['validation-only']) {
+    console.log(validation.join('\n'))
+    return
+  }
   const names = pairs.flat()
   for (const name of names) if (!scenarios[name]) throw new Error(`no server for ${name}`)
   const samples = new Map<string, Sample[]>(names.map((name) => [name, []]))
@@ -134,7 +142,7 @@ async function main() {
   }
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
   const settings = `${rounds} round(s) of ${duration} s after ${warmupSeconds} s warm-up, ${connections} connections, payload idn:identity-created (${Buffer.byteLength(identityCreated)} bytes), bearer auth`
-  console.log(`\n${machine}\n${settings}\n\n${lines.join('\n')}`)
+  console.log(`\n${machine}\n${settings}\n\n${lines.join('\n')}\n\n${validation.join('\n')}`)
   if (!quick) {
     writeFileSync(
       new URL('../../BENCHMARKS.md', import.meta.url),
@@ -159,6 +167,15 @@ is better; p99: lower is better). Absolute numbers depend on the machine; the ra
 - Settings: ${settings}
 
 ${lines.join('\n')}
+
+## In-process cost of one delivery
+
+\`receiver.handle()\` (bearer check, content type, UTF-8 and JSON parse, \`_metadata\` split, validation,
+handler call, reply) against \`JSON.parse\` alone and \`JSON.parse\` + the trigger schema's \`safeParse\`
+on the same bytes, in one process; median of interleaved rounds. The last column is how much more
+one \`handle()\` costs than parse + safeParse (lower is better; 1.00x would be free).
+
+${validation.join('\n')}
 `,
     )
     console.log('\nwritten to BENCHMARKS.md')

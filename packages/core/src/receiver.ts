@@ -254,7 +254,8 @@ class Receiver implements TriggerReceiver {
       })
     if (this.#closed) throw new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
     const headers = normaliseHeaders(request.headers)
-    await this.#verify(headers)
+    const verifying = this.#verify(headers)
+    if (verifying) await verifying // only a custom verifier is asynchronous
     assertJsonContentType(headers['content-type'])
     // A trigger named in the URL is resolved before the body is read.
     const named = request.trigger ? this.#resolve(request.trigger) : undefined

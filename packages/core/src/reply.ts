@@ -24,7 +24,7 @@ function headersFor(body: string, extra?: Record<string, string>): Record<string
 
 /** `200 {}`: the acknowledgement of a fire-and-forget delivery. */
 export function ackReply(status = 200): TriggerReply {
-  return { status, headers: headersFor(EMPTY_ACK), body: EMPTY_ACK }
+  return { status, headers: { 'content-type': JSON_TYPE, 'content-length': '2' }, body: EMPTY_ACK }
 }
 
 /** A JSON reply whose body is `value` serialised. */
