@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Proves the built packages work for real users: packs @isc-triggers/core and
-// @isc-triggers/express as npm would publish them, installs the tarballs with npm into a
+// Proves the built packages work for real users: packs @isc-triggers/core,
+// @isc-triggers/express and @isc-triggers/testing as npm would publish them, installs the tarballs with npm into a
 // CommonJS and an ESM project outside the workspace, type-checks each consumer (CommonJS with
 // legacy node10 resolution, ESM with nodenext), and runs an Express app from each that
 // receives a delivery over HTTP. Needs `pnpm build` first. Exits non-zero on any failure.
@@ -39,7 +39,7 @@ const server = app.listen(0, '127.0.0.1', async () => {
   const send = (trigger, payload, auth) => fetch(base + trigger, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(payload),
   })
-  const identity = { identity: { type: 'IDENTITY', id: '1', name: 'Ada' }, attributes: {} }
+  const identity = sampleInput('idn:identity-created', { identity: { name: 'Ada' } })
   const request = {
     accessRequestId: 'a1',
     requestedFor: { type: 'IDENTITY', id: '1', name: 'Ada' },
@@ -60,6 +60,8 @@ const server = app.listen(0, '127.0.0.1', async () => {
 const typeCheck = (importLine) => `${importLine}
 const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: ['t'] } })
 receiver.on('idn:identity-created', (input) => { const name: string = input.identity.name; void name })
+const sample: string = sampleInput('idn:identity-created').identity.name
+void sample
 receiver.on('idn:access-request-pre-approval', () => ({ approved: true, comment: 'ok', approver: 'svc' }))
 const app = express()
 app.use('/isc/triggers', createTriggerMiddleware(receiver))
@@ -72,11 +74,11 @@ const consumers = [
     type: 'commonjs',
     file: 'index.cjs',
     code: body(
-      "const express = require('express')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { createTriggerMiddleware } = require('@isc-triggers/express')",
+      "const express = require('express')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { createTriggerMiddleware } = require('@isc-triggers/express')\nconst { sampleInput } = require('@isc-triggers/testing')",
     ),
     tsconfig: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true },
     ts: typeCheck(
-      "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'",
+      "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
     ),
   },
   {
@@ -84,11 +86,11 @@ const consumers = [
     type: 'module',
     file: 'index.mjs',
     code: body(
-      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'",
+      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
     ),
     tsconfig: { module: 'nodenext', moduleResolution: 'nodenext' },
     ts: typeCheck(
-      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'",
+      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
     ),
   },
 ]
@@ -96,9 +98,10 @@ const consumers = [
 try {
   mkdirSync(tarballs)
   // pnpm pack rewrites workspace:/catalog: ranges and applies publishConfig, as publishing does.
-  for (const pkg of ['core', 'express'])
+  const packages = ['core', 'express', 'testing']
+  for (const pkg of packages)
     run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg))
-  const [coreTgz, expressTgz] = ['core', 'express'].map((pkg) =>
+  const [coreTgz, expressTgz, testingTgz] = packages.map((pkg) =>
     join(
       tarballs,
       readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
@@ -116,6 +119,7 @@ try {
         dependencies: {
           '@isc-triggers/core': `file:${coreTgz}`,
           '@isc-triggers/express': `file:${expressTgz}`,
+          '@isc-triggers/testing': `file:${testingTgz}`,
           express: versions.express,
           zod: versions.zod,
         },
@@ -123,7 +127,7 @@ try {
           '@types/express': versions['@types/express'],
           '@types/node': versions['@types/node'],
         },
-        // The express adapter depends on @isc-triggers/core by version: use the packed one.
+        // The other packages depend on @isc-triggers/core by version: use the packed one.
         overrides: { '@isc-triggers/core': '$@isc-triggers/core' },
       }),
     )

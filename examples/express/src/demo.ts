@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { sampleInput } from '@isc-triggers/testing'
 
 interface Delivery {
   what: string
@@ -15,18 +16,14 @@ interface Delivery {
 }
 
 const token = randomBytes(18).toString('base64url')
-const identity = {
-  identity: { type: 'IDENTITY', id: 'ee769173319b41d19ccec6c235423237b', name: 'Ada Lovelace' },
-  attributes: { firstname: 'Ada', lastname: 'Lovelace', department: 'Engineering' },
-}
-const accessRequest = (itemName: string) => ({
-  accessRequestId: `ar-${itemName.toLowerCase().replace(/\W+/g, '-')}`,
-  requestedFor: { type: 'IDENTITY', id: 'ee769173319b41d19ccec6c235423237b', name: 'Ada Lovelace' },
-  requestedItems: [
-    { id: '2c9180835d2e5168015d32f890ca1581', name: itemName, type: 'ACCESS_PROFILE', operation: 'Add' },
-  ],
-  requestedBy: { type: 'IDENTITY', id: '0f11f2a4a3c54b0e9c8a4cb4b2f1c0de', name: 'Grace Hopper' },
-})
+const identity = sampleInput('idn:identity-created')
+const accessRequest = (itemName: string) =>
+  sampleInput('idn:access-request-pre-approval', {
+    accessRequestId: `ar-${itemName.toLowerCase().replace(/\W+/g, '-')}`,
+    requestedItems: [
+      { id: '2c9180835d2e5168015d32f890ca1581', name: itemName, type: 'ACCESS_PROFILE', operation: 'Add' },
+    ],
+  })
 const approved = (value: boolean) => (reply: unknown) => (reply as { approved?: unknown }).approved === value
 
 const deliveries: Delivery[] = [

@@ -1,31 +1,15 @@
-// Sample deliveries written for isc-triggers' tests, shaped like SailPoint's published examples.
+import { sampleInput } from '@isc-triggers/testing'
+
+// Deliveries for the contract suite, built from the public samples of @isc-triggers/testing.
 
 /** A valid `idn:identity-created` payload, with a field no schema declares (it must be kept). */
 export function identityCreatedSample() {
-  return {
-    identity: { type: 'IDENTITY', id: 'ee769173319b41d19ccec6c235423237b', name: 'Ada Lovelace' },
-    attributes: { firstname: 'Ada', lastname: 'Lovelace', department: 'Engineering' },
-    addedByIscLater: { kept: true },
-  }
+  return { ...sampleInput('idn:identity-created'), addedByIscLater: { kept: true } }
 }
 
 /** A valid `idn:access-request-pre-approval` payload. */
 export function preApprovalSample() {
-  return {
-    accessRequestId: '4b4d982dddff4267ab12f0f1e72b5a6d',
-    requestedFor: { type: 'IDENTITY', id: 'ee769173319b41d19ccec6c235423237b', name: 'Ada Lovelace' },
-    requestedItems: [
-      {
-        id: '2c9180835d2e5168015d32f890ca1581',
-        name: 'Payroll Read',
-        description: 'Read access to payroll reports',
-        type: 'ACCESS_PROFILE',
-        operation: 'Add',
-        comment: 'Quarter-end reporting',
-      },
-    ],
-    requestedBy: { type: 'IDENTITY', id: '0f11f2a4a3c54b0e9c8a4cb4b2f1c0de', name: 'Grace Hopper' },
-  }
+  return sampleInput('idn:access-request-pre-approval')
 }
 
 /** `_metadata` as ISC adds it to a request-response delivery (no invocationId: it is in the URL). */
