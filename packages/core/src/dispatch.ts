@@ -1,20 +1,24 @@
+import { checkCallbackUrl } from './callback-guard.js'
+import type { CompletionClient, CompletionResult, CompletionTarget } from './completion.js'
 import { TriggerConfigError, TriggerError } from './errors.js'
 import type { AnyTrigger, RequestResponseTrigger } from './registry.js'
 import { ackReply, jsonReply, type TriggerReply } from './reply.js'
 import type { TriggerContext, TriggerInvocation, TriggerLogger } from './types.js'
 
-/** ISC waits 10 s for a SYNC reply; this leaves room for the network. */
-export const DEFAULT_SYNC_TIMEOUT_MS = 8_000
+/** ISC waits 10 s for a reply in every mode; this leaves room for the network. */
+export const DEFAULT_REPLY_BUDGET_MS = 8_000
 const ISC_REPLY_LIMIT_MS = 10_000
 
 type AnyHandler = (input: unknown, ctx: TriggerContext) => unknown
+type Mode = 'sync' | 'async' | 'dynamic'
 
 /** A registered handler with its options already checked. */
 export interface HandlerEntry {
   trigger: AnyTrigger
   handler: AnyHandler
+  mode: Mode
   timeoutMs: number
-  /** The validated fallback output of a request-response handler, if any. */
+  /** The validated fallback output of a SYNC handler, if any. */
   fallback: unknown
   hasFallback: boolean
 }
@@ -22,50 +26,64 @@ export interface HandlerEntry {
 /** What dispatch needs from the receiver around it. */
 export interface DispatchEnv {
   logger: TriggerLogger
-  /** Keeps work that outlives the reply (a handler past its budget) visible to `close()`. */
+  /** Keeps work that outlives the reply (callbacks, a handler past its budget) visible to `close()`. */
   track(work: Promise<unknown>): void
-  /** Aborts when the receiver closes. */
+  /** Aborts when the receiver's close timeout passes. */
   closing: AbortSignal
+  completion: CompletionClient
+  allowedCallbackOrigins: ReadonlySet<string>
+  /** How long after receipt an ASYNC/DYNAMIC invocation may be completed. */
+  deadlineMs: number
 }
 
+const MODES: readonly string[] = ['sync', 'async', 'dynamic']
+
 /**
- * Checks `receiver.on()` options at registration time, so a wrong timeout or an invalid fallback
- * fails at start-up, not during a delivery.
+ * Checks `receiver.on()` options at registration time, so a wrong mode, timeout or fallback fails
+ * at start-up, not during a delivery.
  */
 export function createHandlerEntry(
   trigger: AnyTrigger,
   handler: unknown,
   options: { mode?: string; timeoutMs?: number; fallback?: unknown } | undefined,
 ): HandlerEntry {
-  if (typeof handler !== 'function')
-    throw new TriggerConfigError(`on(${trigger.id}): the handler must be a function`)
+  const where = `on(${trigger.id})`
+  if (typeof handler !== 'function') throw new TriggerConfigError(`${where}: the handler must be a function`)
   const entry: HandlerEntry = {
     trigger,
     handler: handler as AnyHandler,
-    timeoutMs: DEFAULT_SYNC_TIMEOUT_MS,
+    mode: 'sync',
+    timeoutMs: DEFAULT_REPLY_BUDGET_MS,
     fallback: undefined,
     hasFallback: false,
   }
   if (!options) return entry
   if (trigger.type === 'fire-and-forget') {
     if (Object.keys(options).length > 0)
-      throw new TriggerConfigError(`on(${trigger.id}): a fire-and-forget handler takes no options`)
+      throw new TriggerConfigError(`${where}: a fire-and-forget handler takes no options`)
     return entry
   }
-  if (options.mode !== undefined && options.mode !== 'sync')
-    throw new TriggerConfigError(`on(${trigger.id}): mode must be 'sync'`)
+  if (options.mode !== undefined && !MODES.includes(options.mode))
+    throw new TriggerConfigError(`${where}: mode must be 'sync', 'async' or 'dynamic'`)
+  entry.mode = (options.mode as Mode | undefined) ?? 'sync'
   if (options.timeoutMs !== undefined) {
     const ms = options.timeoutMs
+    if (entry.mode === 'async')
+      throw new TriggerConfigError(`${where}: an async handler answers at once; timeoutMs does not apply`)
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > ISC_REPLY_LIMIT_MS)
       throw new TriggerConfigError(
-        `on(${trigger.id}): timeoutMs must be between 1 and ${ISC_REPLY_LIMIT_MS} (ISC waits 10 s for a reply)`,
+        `${where}: timeoutMs must be between 1 and ${ISC_REPLY_LIMIT_MS} (ISC waits 10 s for a reply)`,
       )
     entry.timeoutMs = ms
   }
   if ('fallback' in options && options.fallback !== undefined) {
+    if (entry.mode !== 'sync')
+      throw new TriggerConfigError(
+        `${where}: fallback is for mode 'sync'; a late ${entry.mode} handler completes by callback`,
+      )
     const parsed = trigger.output.safeParse(options.fallback)
     if (!parsed.success)
-      throw new TriggerConfigError(`on(${trigger.id}): fallback does not match the trigger's output schema`)
+      throw new TriggerConfigError(`${where}: fallback does not match the trigger's output schema`)
     entry.fallback = parsed.data
     entry.hasFallback = true
   }
@@ -86,17 +104,6 @@ function invoke(entry: HandlerEntry, input: unknown, ctx: TriggerContext): Promi
   }
 }
 
-async function runFireAndForget(entry: HandlerEntry, input: unknown, ctx: TriggerContext, env: DispatchEnv) {
-  try {
-    await invoke(entry, input, ctx)
-  } catch (error) {
-    throw handlerFailed(entry.trigger, error, env)
-  }
-  return ackReply()
-}
-
-const TIMED_OUT = Symbol('timed out')
-
 function checkedOutput(trigger: RequestResponseTrigger, output: unknown, env: DispatchEnv): unknown {
   const parsed = trigger.output.safeParse(output)
   if (parsed.success) return parsed.data
@@ -108,6 +115,91 @@ function checkedOutput(trigger: RequestResponseTrigger, output: unknown, env: Di
   throw new TriggerError('INVALID_OUTPUT', `The handler of ${trigger.id} returned an invalid output`)
 }
 
+/** ASYNC and DYNAMIC need somewhere to send the decision: checked before the handler runs. */
+function callbackTarget(invocation: TriggerInvocation | undefined, env: DispatchEnv): CompletionTarget {
+  if (!invocation?.callbackURL || !invocation.secret)
+    throw new TriggerError(
+      'INVALID_CALLBACK',
+      'An async or dynamic delivery needs _metadata.callbackURL and _metadata.secret to complete the invocation',
+    )
+  checkCallbackUrl(invocation.callbackURL, env.allowedCallbackOrigins)
+  return {
+    callbackURL: invocation.callbackURL,
+    secret: invocation.secret,
+    invocationId: invocation.invocationId,
+    triggerId: invocation.triggerId,
+  }
+}
+
+/**
+ * Sends the handler's eventual decision (or an error) through the callback, in the background,
+ * visible to `close()`. The error sent to ISC is generic: details stay in the service's log.
+ */
+function completeLater(
+  trigger: RequestResponseTrigger,
+  work: Promise<unknown>,
+  target: CompletionTarget,
+  deadline: number,
+  stop: () => void,
+  env: DispatchEnv,
+): void {
+  const completion = (async () => {
+    let result: CompletionResult
+    try {
+      result = { output: checkedOutput(trigger, await work, env) }
+    } catch (error) {
+      const invalid = error instanceof TriggerError && error.code === 'INVALID_OUTPUT'
+      if (!invalid) handlerFailed(trigger, error, env)
+      result = {
+        error: invalid ? 'The subscriber returned an invalid decision' : 'The subscriber failed to decide',
+      }
+    }
+    const report = await env.completion.complete(target, result, { deadline })
+    stop()
+    if (report.outcome !== 'completed')
+      env.logger.error(`The ${trigger.id} invocation was not completed (${report.outcome})`, {
+        trigger: trigger.id,
+        invocationId: report.invocationId,
+        attempts: report.attempts,
+        status: report.status,
+        reason: report.reason,
+      })
+  })()
+  env.track(completion)
+}
+
+const TIMED_OUT = Symbol('timed out')
+const DEFERRED = Symbol('deferred')
+
+/** A promise that resolves to TIMED_OUT after `ms`, and its cancel. */
+function budget(ms: number): { expired: Promise<typeof TIMED_OUT>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms)
+  })
+  return { expired, cancel: () => clearTimeout(timer) }
+}
+
+/** A controller that aborts at the invocation's deadline (a timer that does not hold the process open). */
+function deadlineController(deadline: number): { controller: AbortController; stop: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () => controller.abort(new TriggerError('RESPONSE_TIMEOUT', 'The invocation deadline passed')),
+    Math.max(0, deadline - Date.now()),
+  )
+  timer.unref()
+  return { controller, stop: () => clearTimeout(timer) }
+}
+
+async function runFireAndForget(entry: HandlerEntry, input: unknown, ctx: TriggerContext, env: DispatchEnv) {
+  try {
+    await invoke(entry, input, ctx)
+  } catch (error) {
+    throw handlerFailed(entry.trigger, error, env)
+  }
+  return ackReply()
+}
+
 /** SYNC: the decision is the reply, within the budget; past it, the fallback or a 504. */
 async function runSync(
   entry: HandlerEntry,
@@ -117,18 +209,15 @@ async function runSync(
   controller: AbortController,
   env: DispatchEnv,
 ): Promise<TriggerReply> {
-  let timer: NodeJS.Timeout | undefined
-  const budget = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), entry.timeoutMs)
-  })
+  const { expired, cancel } = budget(entry.timeoutMs)
   const work = invoke(entry, input, ctx)
   let result: unknown
   try {
-    result = await Promise.race([work, budget])
+    result = await Promise.race([work, expired])
   } catch (error) {
     throw handlerFailed(trigger, error, env)
   } finally {
-    clearTimeout(timer)
+    cancel()
   }
   if (result !== TIMED_OUT) return jsonReply(200, checkedOutput(trigger, result, env))
 
@@ -154,6 +243,12 @@ async function runSync(
   )
 }
 
+function syncDefer(): never {
+  throw new Error("ctx.defer() needs mode: 'dynamic' (this handler is 'sync')")
+}
+
+function noop(): void {}
+
 /**
  * Runs a validated delivery through its handler and produces the reply of DESIGN.md's table.
  *
@@ -169,10 +264,79 @@ export function dispatch(
 ): Promise<TriggerReply> {
   const trigger = entry.trigger
   if (trigger.type === 'fire-and-forget') {
-    const ctx: TriggerContext = { trigger, invocation, signal: env.closing, receivedAt }
+    const ctx: TriggerContext = { trigger, invocation, signal: env.closing, receivedAt, defer: noop }
     return runFireAndForget(entry, input, ctx, env)
   }
-  const controller = new AbortController()
-  const ctx: TriggerContext = { trigger, invocation, signal: controller.signal, receivedAt }
-  return runSync(entry, trigger, input, ctx, controller, env)
+  if (entry.mode === 'sync') {
+    const controller = new AbortController()
+    const ctx: TriggerContext = {
+      trigger,
+      invocation,
+      signal: controller.signal,
+      receivedAt,
+      defer: syncDefer,
+    }
+    return runSync(entry, trigger, input, ctx, controller, env)
+  }
+
+  const target = callbackTarget(invocation, env)
+  const deadline = receivedAt.getTime() + env.deadlineMs
+  const { controller, stop } = deadlineController(deadline)
+  if (entry.mode === 'async') {
+    const ctx: TriggerContext = { trigger, invocation, signal: controller.signal, receivedAt, defer: noop }
+    completeLater(trigger, invoke(entry, input, ctx), target, deadline, stop, env)
+    return Promise.resolve(ackReply())
+  }
+  return runDynamic(
+    entry,
+    trigger,
+    input,
+    { invocation, receivedAt, target, deadline, controller, stop },
+    env,
+  )
+}
+
+/** DYNAMIC: the decision now if it comes within the budget; else (or when deferred) 202 and the callback. */
+async function runDynamic(
+  entry: HandlerEntry,
+  trigger: RequestResponseTrigger,
+  input: unknown,
+  call: {
+    invocation: TriggerInvocation | undefined
+    receivedAt: Date
+    target: CompletionTarget
+    deadline: number
+    controller: AbortController
+    stop: () => void
+  },
+  env: DispatchEnv,
+): Promise<TriggerReply> {
+  let defer = noop
+  const deferred = new Promise<typeof DEFERRED>((resolve) => {
+    defer = () => resolve(DEFERRED)
+  })
+  const ctx: TriggerContext = {
+    trigger,
+    invocation: call.invocation,
+    signal: call.controller.signal,
+    receivedAt: call.receivedAt,
+    defer: () => defer(),
+  }
+  const { expired, cancel } = budget(entry.timeoutMs)
+  const work = invoke(entry, input, ctx)
+  let first: unknown
+  try {
+    first = await Promise.race([work, expired, deferred])
+  } catch (error) {
+    call.stop()
+    throw handlerFailed(trigger, error, env)
+  } finally {
+    cancel()
+  }
+  if (first !== TIMED_OUT && first !== DEFERRED) {
+    call.stop()
+    return jsonReply(200, checkedOutput(trigger, first, env))
+  }
+  completeLater(trigger, work, call.target, call.deadline, call.stop, env)
+  return ackReply(202)
 }

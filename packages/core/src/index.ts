@@ -1,6 +1,16 @@
 export type { AuthOptions, BasicCredential } from './auth.js'
 export type { BodyStream } from './body-stream.js'
+export { ISC_API_HOST_SUFFIXES } from './callback-guard.js'
 export { type Catalog, catalog } from './catalog/index.js'
+export {
+  type CompletionClient,
+  type CompletionOptions,
+  type CompletionReport,
+  type CompletionResult,
+  type CompletionTarget,
+  completeInvocation,
+  createCompletionClient,
+} from './completion.js'
 export {
   isTriggerError,
   TRIGGER_ERROR_STATUS,

@@ -6,10 +6,13 @@ import * as core from './index.js'
 it('exports exactly the public runtime API', () => {
   expect(Object.keys(core).sort()).toMatchInlineSnapshot(`
     [
+      "ISC_API_HOST_SUFFIXES",
       "TRIGGER_ERROR_STATUS",
       "TriggerConfigError",
       "TriggerError",
       "catalog",
+      "completeInvocation",
+      "createCompletionClient",
       "createTriggerReceiver",
       "defineTrigger",
       "handleNodeRequest",

@@ -74,6 +74,35 @@ describe('configuration errors fail at start-up', () => {
         ),
     ],
     [
+      'a fallback in async mode',
+      () =>
+        receiverWith().on(
+          'idn:access-request-pre-approval',
+          () => ({ approved: true, comment: '', approver: '' }),
+          {
+            mode: 'async',
+            fallback: { approved: false, comment: '', approver: '' },
+          } as never,
+        ),
+    ],
+    [
+      'a timeout in async mode',
+      () =>
+        receiverWith().on(
+          'idn:access-request-pre-approval',
+          () => ({ approved: true, comment: '', approver: '' }),
+          {
+            mode: 'async',
+            timeoutMs: 100,
+          } as never,
+        ),
+    ],
+    ['completion credentials without a secret', () => receiverWith({ completion: { clientId: 'x' } })],
+    [
+      'an allowed callback origin that is not a URL',
+      () => receiverWith({ completion: { allowedCallbackOrigins: ['x'] } }),
+    ],
+    [
       'options on a fire-and-forget handler',
       () => receiverWith().on('idn:identity-created', () => {}, { timeoutMs: 5 } as never),
     ],

@@ -2,7 +2,9 @@ import { z } from 'zod'
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from './auth.js'
 import { assertJsonContentType, type JsonObject, parseBody, tooLarge } from './body.js'
 import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
+import { normaliseOrigins } from './callback-guard.js'
 import { type Catalog, catalog } from './catalog/index.js'
+import { type CompletionOptions, createCompletionClient } from './completion.js'
 import { createHandlerEntry, type DispatchEnv, dispatch, type HandlerEntry } from './dispatch.js'
 import { TriggerConfigError, TriggerError } from './errors.js'
 import { type HeadersInput, normaliseHeaders, type TriggerHeaders } from './headers.js'
@@ -43,6 +45,11 @@ export interface TriggerReceiverOptions {
    * onUnknownTrigger: async (input, ctx) => queue.push({ trigger: ctx.trigger.id, input })
    */
   onUnknownTrigger?: (input: Record<string, unknown>, ctx: TriggerContext<FireAndForgetTrigger>) => unknown
+  /**
+   * How ASYNC and DYNAMIC decisions reach ISC: OAuth client credentials for the callback, origins
+   * trusted besides ISC's API hosts, the invocation deadline, retries and an outcome hook.
+   */
+  completion?: CompletionOptions
 }
 
 /**
@@ -113,7 +120,8 @@ export interface TriggerReceiver {
    */
   fetch(request: Request, trigger?: string): Promise<Response>
   /**
-   * Stops accepting deliveries (503 from now on) and waits for in-flight handlers.
+   * Stops accepting deliveries (503 from now on) and waits for in-flight handlers and pending
+   * ASYNC/DYNAMIC callbacks, up to `timeoutMs`; then aborts what is left (`ctx.signal`).
    *
    * @example
    * process.on('SIGTERM', () => receiver.close().then(() => server.close()))
@@ -170,7 +178,15 @@ class Receiver implements TriggerReceiver {
     if (options.onUnknownTrigger !== undefined && typeof options.onUnknownTrigger !== 'function')
       throw new TriggerConfigError('onUnknownTrigger must be a function (input, ctx) => unknown')
     this.#onUnknownTrigger = options.onUnknownTrigger
-    this.#env = { logger: this.#logger, closing: this.#closing.signal, track: (work) => this.#track(work) }
+    const completion = options.completion ?? {}
+    this.#env = {
+      logger: this.#logger,
+      closing: this.#closing.signal,
+      track: (work) => this.#track(work),
+      completion: createCompletionClient(completion),
+      allowedCallbackOrigins: normaliseOrigins(completion.allowedCallbackOrigins),
+      deadlineMs: completion.deadlineMs ?? 3_600_000,
+    }
   }
 
   on(target: string | AnyTrigger, handler: unknown, options?: object): TriggerReceiver {

@@ -89,3 +89,26 @@ describe('onUnknownTrigger', () => {
     >().toExtend<TriggerId>()
   })
 })
+
+describe('request-response modes', () => {
+  const decide = () => ({ approved: true, comment: 'ok', approver: 'svc' })
+  it('accepts each mode with its own options', () => {
+    receiver.on('idn:access-request-pre-approval', decide, {
+      mode: 'sync',
+      timeoutMs: 5000,
+      fallback: decide(),
+    })
+    receiver.on('idn:access-request-pre-approval', decide, { mode: 'async' })
+    receiver.on('idn:access-request-pre-approval', decide, { mode: 'dynamic', timeoutMs: 3000 })
+    receiver.on('idn:access-request-pre-approval', async (_input, ctx) => {
+      expectTypeOf(ctx.defer).toEqualTypeOf<() => void>()
+      expectTypeOf(ctx.invocation?.callbackURL).toEqualTypeOf<string | undefined>()
+      return decide()
+    })
+  })
+
+  it('refuses a fallback outside sync mode', () => {
+    // @ts-expect-error a late async handler completes by callback, not with a fallback
+    receiver.on('idn:access-request-pre-approval', decide, { mode: 'async', fallback: decide() })
+  })
+})

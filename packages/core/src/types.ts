@@ -51,10 +51,19 @@ export interface TriggerContext<T extends AnyTrigger = AnyTrigger> {
   trigger: T
   /** `_metadata` of the delivery, when ISC sent one. */
   invocation: TriggerInvocation | undefined
-  /** Aborts when the reply budget is spent (request-response SYNC) or the receiver closes. */
+  /**
+   * Aborts when the handler's time is up: the reply budget (SYNC), the invocation's deadline
+   * (ASYNC, DYNAMIC), or the receiver's close timeout (fire-and-forget).
+   */
   signal: AbortSignal
   /** When the receiver began handling the delivery. */
   receivedAt: Date
+  /**
+   * DYNAMIC mode: answer ISC `202` now and send this handler's result through the callback when
+   * it settles. A no-op in ASYNC mode (already acknowledged) and for fire-and-forget; an error in
+   * SYNC mode.
+   */
+  defer(): void
 }
 
 /** A handler of trigger `T`: a request-response handler returns the decision. */
@@ -63,17 +72,23 @@ export type TriggerHandler<T extends AnyTrigger> = T extends RequestResponseTrig
   : (input: InputOf<T>, ctx: TriggerContext<T>) => unknown
 
 /**
- * Options of a request-response handler. Only `mode: 'sync'` exists so far: the decision is the
- * HTTP reply, within `timeoutMs` (default 8000; ISC waits 10 s), else `fallback` or a 504.
+ * How a request-response handler answers; match the subscription's response type in ISC.
+ * - `sync` (default): the decision is the HTTP reply, within `timeoutMs` (default 8000; ISC waits
+ *   10 s); past it, `fallback` (200) or a 504.
+ * - `async`: ISC gets `200 {}` at once; the decision is POSTed to `_metadata.callbackURL` when the
+ *   handler settles (before the invocation's deadline, `completion.deadlineMs`).
+ * - `dynamic`: the decision is the reply if the handler settles within `timeoutMs`; if it calls
+ *   `ctx.defer()` or runs past the budget, ISC gets `202 {}` and the decision goes by callback.
  *
  * @example
  * { mode: 'sync', timeoutMs: 5000, fallback: { approved: false, comment: 'timed out', approver: 'svc' } }
+ * { mode: 'async' }
+ * { mode: 'dynamic', timeoutMs: 3000 }
  */
-export interface RequestResponseOptions<Output> {
-  mode?: 'sync'
-  timeoutMs?: number
-  fallback?: Output
-}
+export type RequestResponseOptions<Output> =
+  | { mode?: 'sync'; timeoutMs?: number; fallback?: Output }
+  | { mode: 'async' }
+  | { mode: 'dynamic'; timeoutMs?: number }
 
 /** The options `receiver.on()` takes for trigger `T`. */
 export type HandlerOptions<T extends AnyTrigger> = T extends RequestResponseTrigger

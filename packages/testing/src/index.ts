@@ -1,2 +1,9 @@
+export {
+  type FakeIsc,
+  type FakeIscOptions,
+  type ProgrammedFailure,
+  type ReceivedAttempt,
+  startFakeIsc,
+} from './fake-isc.js'
 export { type RequestResponseTriggerId, type SampleOverrides, sampleInput, sampleOutput } from './sample.js'
 export { sampleInputs, sampleOutputs } from './samples.js'
