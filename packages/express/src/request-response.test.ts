@@ -10,7 +10,7 @@ import {
   type TriggerContext,
   type TriggerOutput,
 } from '@isc-triggers/core'
-import { type FakeIsc, type FakeIscOptions, sampleInput, startFakeIsc } from '@isc-triggers/testing'
+import { type FakeIscOptions, sampleInput, startFakeIsc } from '@isc-triggers/testing'
 import { bearer, TEST_TOKEN } from '@isc-triggers-internal/test-utils'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
