@@ -108,6 +108,12 @@ describe('ASYNC', () => {
   it('acknowledges 200 {} while the handler still runs, then POSTs { secret, output } to the callback', async () => {
     const { state, handler } = slowHandler(300)
     const { isc, deliver, reports } = await start({ mode: { mode: 'async' }, handler })
+    await deliver('inv-warm-up')
+    await isc.waitForCompletion('inv-warm-up')
+    while (reports.length === 0) await sleep(5) // the client reports just after ISC answers
+    reports.length = 0
+    state.started = 0
+    state.finished = 0
     const ack = await deliver('inv-async-1')
     expect(ack.status).toBe(200)
     expect(ack.body).toEqual({})
@@ -226,6 +232,27 @@ describe('DYNAMIC', () => {
     expect(reply).toMatchObject({ status: 202, body: {} })
     expect(state.finished).toBe(0)
     expect((await isc.waitForCompletion('inv-d3')).body).toEqual({ secret: SECRET, output: DECISION })
+  })
+})
+
+describe('DYNAMIC output validation', () => {
+  it('an invalid decision is never sent: 500 when it comes in time, { secret, error } by callback when late', async () => {
+    const now = await start({ mode: { mode: 'dynamic' }, handler: () => ({ approved: 'maybe' }) as never })
+    const reply = await now.deliver('inv-dv1')
+    expect(reply.status).toBe(500)
+    expect(reply.body.error.code).toBe('INVALID_OUTPUT')
+    expect(JSON.stringify(reply.body)).not.toContain('maybe')
+
+    const late = await start({
+      mode: { mode: 'dynamic', timeoutMs: 20 },
+      handler: async () => {
+        await sleep(80)
+        return { approved: 'maybe' } as never
+      },
+    })
+    expect((await late.deliver('inv-dv2')).status).toBe(202)
+    const completion = await late.isc.waitForCompletion('inv-dv2')
+    expect(completion.body).toEqual({ secret: SECRET, error: 'The subscriber returned an invalid decision' })
   })
 })
 
