@@ -27,8 +27,10 @@ export {
   type NodeErrorHandler,
   type NodeHandler,
   type NodeHandlerOptions,
+  receiveNodeRequest,
   toNodeErrorHandler,
   toNodeHandler,
+  triggerSegment,
   writeReply,
 } from './node.js'
 export {

@@ -37,6 +37,11 @@ export type NodeErrorHandler = (
 export interface NodeDelivery {
   /** The body a framework already read (raw bytes/string preferred over a parsed object). */
   body?: TriggerRequest['body']
+  /**
+   * Where the framework's body parser leaves `rawBody` and `body`, when not on `req` (Koa's
+   * `ctx.request`). The raw body is preferred; the parsed one is used only once the stream was read.
+   */
+  parsed?: ParsedBody
   /** The trigger segment, when the framework's router extracted it. */
   trigger?: string | undefined
   /**
@@ -47,24 +52,26 @@ export interface NodeDelivery {
   parserError?: unknown
 }
 
-/** A request as body-parsing middleware leaves it. */
-interface ParsedRequest extends IncomingMessage {
+/** Where body-parsing middleware leaves its results (on `req` for Express and Nest). */
+interface ParsedBody {
   rawBody?: unknown
   body?: unknown
-  _body?: boolean
 }
+
+/** A request as body-parser marks it (`_body` once it read the stream). */
+type ParsedRequest = IncomingMessage & { _body?: boolean }
 
 /**
  * Finds the body in whatever state a framework left it: a raw body kept by the framework (Nest
  * `rawBody: true`, `req.rawBody`), the stream itself when nobody read it, or what a body parser
  * made (`express.json()`, `express.raw()`, `express.text()`).
  */
-function bodyOf(req: ParsedRequest): TriggerRequest['body'] {
-  const raw = req.rawBody
+function bodyOf(req: ParsedRequest, holder: ParsedBody = req as ParsedBody): TriggerRequest['body'] {
+  const raw = holder.rawBody
   if (typeof raw === 'string' || raw instanceof Uint8Array) return raw
   // Express 4's body-parser sets `req.body = {}` even when it does not read the stream.
   if (!req.readableEnded && req._body !== true) return req
-  return req.body as TriggerRequest['body']
+  return holder.body as TriggerRequest['body']
 }
 
 function normalisePath(path: string | undefined): string {
@@ -74,10 +81,16 @@ function normalisePath(path: string | undefined): string {
 }
 
 /**
- * The trigger segment of `url` under `base`: `''` for the mount path itself, `undefined` when
- * the URL is not ours (elsewhere, or nested deeper than one segment).
+ * The trigger segment of `url` under the mount path `base`: `''` for the mount path itself,
+ * `undefined` when the URL is not the receiver's (elsewhere, or nested deeper than one segment).
+ * Adapters without their own router use it to decide between handling a request and `next()`.
+ *
+ * @example
+ * triggerSegment('/isc/triggers/identity-created?x=1', '/isc/triggers') // 'identity-created'
+ * triggerSegment('/health', '/isc/triggers') // undefined
  */
 export function triggerSegment(url: string, base: string): string | undefined {
+  base = normalisePath(base)
   const query = url.indexOf('?')
   let pathname = query === -1 ? url : url.slice(0, query)
   if (base !== '') {
@@ -109,11 +122,37 @@ export function writeReply(res: ServerResponse, reply: TriggerReply): void {
 }
 
 /**
+ * Handles one Node request with the receiver and returns the reply, for adapters that write it
+ * in their framework's idiom (Koa's `ctx.status`/`ctx.body`).
+ *
+ * @example
+ * const reply = await receiveNodeRequest(receiver, ctx.req, { trigger: ctx.params.trigger, parsed: ctx.request })
+ */
+export function receiveNodeRequest(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  delivery: NodeDelivery = {},
+): Promise<TriggerReply> {
+  let body = delivery.body ?? bodyOf(req as ParsedRequest, delivery.parsed)
+  if (delivery.parserError !== undefined) {
+    const failure = bodyParserFailure(delivery.parserError)
+    if (!failure) return Promise.reject(delivery.parserError)
+    body = failingBody(failure)
+  }
+  return receiver.handle({
+    method: req.method ?? 'GET',
+    headers: req.headers,
+    body,
+    trigger: delivery.trigger,
+  })
+}
+
+/**
  * Handles one Node request with the receiver and writes the reply. Adapters call this with the
  * body and trigger their framework already found.
  *
  * @example
- * await handleNodeRequest(receiver, ctx.req, ctx.res, { trigger: ctx.params.trigger })
+ * await handleNodeRequest(receiver, req, res, { trigger: req.params.trigger })
  */
 export async function handleNodeRequest(
   receiver: TriggerReceiver,
@@ -121,19 +160,7 @@ export async function handleNodeRequest(
   res: ServerResponse,
   delivery: NodeDelivery = {},
 ): Promise<void> {
-  let body = delivery.body ?? bodyOf(req as ParsedRequest)
-  if (delivery.parserError !== undefined) {
-    const failure = bodyParserFailure(delivery.parserError)
-    if (!failure) throw delivery.parserError
-    body = failingBody(failure)
-  }
-  const reply = await receiver.handle({
-    method: req.method ?? 'GET',
-    headers: req.headers,
-    body,
-    trigger: delivery.trigger,
-  })
-  writeReply(res, reply)
+  writeReply(res, await receiveNodeRequest(receiver, req, delivery))
 }
 
 /** A body whose reading fails as the parser did, so the receiver answers it in its order (auth first). */

@@ -17,9 +17,11 @@ it('exports exactly the public runtime API', () => {
       "defineTrigger",
       "handleNodeRequest",
       "isTriggerError",
+      "receiveNodeRequest",
       "toErrorReply",
       "toNodeErrorHandler",
       "toNodeHandler",
+      "triggerSegment",
       "writeReply",
     ]
   `)

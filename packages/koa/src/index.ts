@@ -1,0 +1,1 @@
+export { createTriggerMiddleware, type KoaTriggerMiddlewareOptions } from './middleware.js'
