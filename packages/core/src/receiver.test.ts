@@ -377,3 +377,12 @@ describe('onUnknownTrigger', () => {
     expect(reply.status).toBe(404)
   })
 })
+
+describe('authenticate()', () => {
+  it('checks credentials without handling the request', async () => {
+    const receiver = receiverWith()
+    expect(await receiver.authenticate({ Authorization: bearer(TEST_TOKEN) })).toBe(true)
+    expect(await receiver.authenticate({ authorization: 'Bearer wrong' })).toBe(false)
+    expect(await receiver.authenticate({})).toBe(false)
+  })
+})

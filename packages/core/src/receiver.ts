@@ -113,6 +113,14 @@ export interface TriggerReceiver {
    */
   handle(request: TriggerRequest): Promise<TriggerReply>
   /**
+   * Checks a request's credentials against `auth` (constant time), without handling it: for
+   * frameworks' own guards (the NestJS guard uses it). `handle()` checks them anyway.
+   *
+   * @example
+   * if (!(await receiver.authenticate(req.headers))) throw new UnauthorizedException()
+   */
+  authenticate(headers: HeadersInput): Promise<boolean>
+  /**
    * The same for a Web-standard `Request` (Fetch API runtimes, `Bun.serve`, Hono, ...).
    *
    * @example
@@ -212,6 +220,16 @@ class Receiver implements TriggerReceiver {
       return toErrorReply(error)
     } finally {
       if (--this.#active === 0) this.#onIdle?.()
+    }
+  }
+
+  async authenticate(headers: HeadersInput): Promise<boolean> {
+    try {
+      await this.#verify(normaliseHeaders(headers))
+      return true
+    } catch (error) {
+      if (error instanceof TriggerError && error.code === 'UNAUTHORIZED') return false
+      throw error
     }
   }
 

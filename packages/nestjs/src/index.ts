@@ -1,0 +1,5 @@
+export { TRIGGER_RECEIVER } from './triggers.constants.js'
+export { OnTrigger, type TriggerHandlerMetadata } from './triggers.decorators.js'
+export { TriggersGuard } from './triggers.guard.js'
+export { TriggersModule } from './triggers.module.js'
+export type { TriggersModuleExtras, TriggersModuleOptions } from './triggers.module-definition.js'

@@ -1,0 +1,37 @@
+import type { TriggerReceiver } from '@isc-triggers/core'
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common'
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core'
+import { TRIGGER_HANDLER_METADATA, TRIGGER_RECEIVER } from './triggers.constants.js'
+import type { TriggerHandlerMetadata } from './triggers.decorators.js'
+
+/** Finds `@OnTrigger()` methods on every provider at bootstrap and registers them with the receiver. */
+@Injectable()
+export class TriggersExplorer implements OnModuleInit {
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(TRIGGER_RECEIVER) private readonly receiver: TriggerReceiver,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: Record<string, unknown> | undefined = wrapper.instance
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue
+      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+        const method = instance[name] as (...args: unknown[]) => unknown
+        const metadata = this.reflector.get<TriggerHandlerMetadata | undefined>(
+          TRIGGER_HANDLER_METADATA,
+          method,
+        )
+        if (!metadata) continue
+        // A second handler for one trigger throws here: the application fails to start, saying which.
+        this.receiver.on(
+          metadata.trigger as never,
+          ((input: unknown, ctx: unknown) => method.call(instance, input, ctx)) as never,
+          metadata.options as never,
+        )
+      }
+    }
+  }
+}
