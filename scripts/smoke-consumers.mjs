@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Proves the built packages work for real users: packs @isc-triggers/core,
-// @isc-triggers/express and @isc-triggers/testing as npm would publish them, installs the tarballs with npm into a
+// Proves the built packages work for real users: packs every @isc-triggers package as npm would
+// publish it, installs the tarballs with npm into a
 // CommonJS and an ESM project outside the workspace, type-checks each consumer (CommonJS with
 // legacy node10 resolution, ESM with nodenext), and runs an Express app from each that
 // receives a delivery over HTTP. Needs `pnpm build` first. Exits non-zero on any failure.
@@ -19,11 +19,98 @@ function run(command, args, cwd) {
 }
 
 const versions = {
+  jest: '30.5.2',
   express: '5.3.0',
   zod: '4.6.7',
   '@types/express': '5.0.6',
   '@types/node': '^20.19.0',
 }
+
+const frameworks = {
+  koa: '3.3.0',
+  '@koa/router': '15.7.0',
+  '@nestjs/common': '11.2.10',
+  '@nestjs/core': '11.2.10',
+  '@nestjs/platform-express': '11.2.10',
+  'reflect-metadata': '0.2.2',
+  rxjs: '7.8.2',
+}
+
+// A Nest application in plain CommonJS (Nest's default), decorators applied by hand, and a Koa
+// app: used by a script and by a Jest test (Jest runs CommonJS).
+const nestAndKoa = `require('reflect-metadata')
+const { Injectable, Module } = require('@nestjs/common')
+const { NestFactory } = require('@nestjs/core')
+const Koa = require('koa')
+const Router = require('@koa/router')
+const { createTriggerReceiver } = require('@isc-triggers/core')
+const { OnTrigger, TriggersModule } = require('@isc-triggers/nestjs')
+const { createTriggerMiddleware } = require('@isc-triggers/koa')
+const { sampleInput } = require('@isc-triggers/testing')
+
+const token = 'consumer-token'
+const auth = { type: 'bearer', tokens: [token] }
+const send = (url, trigger, payload, secret = token) => fetch(url + trigger, {
+  method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + secret }, body: JSON.stringify(payload),
+})
+
+async function nest() {
+  const seen = []
+  class Handlers {
+    welcome(input) { seen.push(input.identity.name) }
+    decide() { return { approved: true, comment: 'ok', approver: 'svc' } }
+  }
+  for (const [method, id] of [['welcome', 'idn:identity-created'], ['decide', 'idn:access-request-pre-approval']])
+    OnTrigger(id)(Handlers.prototype, method, Object.getOwnPropertyDescriptor(Handlers.prototype, method))
+  Injectable()(Handlers)
+  class AppModule {}
+  Module({ imports: [TriggersModule.forRoot({ auth, logger: false })], providers: [Handlers] })(AppModule)
+  const app = await NestFactory.create(AppModule, { logger: false, rawBody: true })
+  app.setGlobalPrefix('api')
+  await app.listen(0, '127.0.0.1')
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1') + '/api/isc/triggers/'
+  const ok = await send(url, 'identity-created', sampleInput('idn:identity-created'))
+  const denied = await send(url, 'identity-created', sampleInput('idn:identity-created'), 'wrong')
+  const decision = await (await send(url, 'access-request-pre-approval', sampleInput('idn:access-request-pre-approval'))).json()
+  await app.close()
+  return { ok: ok.status, denied: denied.status, approved: decision.approved, seen }
+}
+
+async function koa() {
+  const receiver = createTriggerReceiver({ auth, logger: false })
+  const seen = []
+  receiver.on('idn:identity-created', (input) => { seen.push(input.identity.name) })
+  const app = new Koa()
+  const router = new Router()
+  router.post('/isc/triggers/:trigger', createTriggerMiddleware(receiver))
+  app.use(router.routes())
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const url = 'http://127.0.0.1:' + server.address().port + '/isc/triggers/'
+  const ok = await send(url, 'identity-created', sampleInput('idn:identity-created'))
+  server.close()
+  return { ok: ok.status, seen }
+}
+
+module.exports = { nest, koa }
+`
+
+const nestScript = `const { nest, koa } = require('./frameworks.cjs')
+Promise.all([nest(), koa()]).then(([n, k]) => {
+  const fine = n.ok === 200 && n.denied === 401 && n.approved === true && n.seen[0] === 'Ada Lovelace' && k.ok === 200 && k.seen.length === 1
+  console.log(fine ? 'nest + koa (CommonJS) OK' : 'nest + koa FAILED', JSON.stringify({ n, k }))
+  process.exitCode = fine ? 0 : 1
+})
+`
+
+const jestTest = `const { nest, koa } = require('./frameworks.cjs')
+test('a CommonJS Nest app receives triggers through @isc-triggers/nestjs', async () => {
+  expect(await nest()).toEqual({ ok: 200, denied: 401, approved: true, seen: ['Ada Lovelace'] })
+})
+test('a Koa route receives triggers through @isc-triggers/koa', async () => {
+  expect(await koa()).toEqual({ ok: 200, seen: ['Ada Lovelace'] })
+})
+`
 
 // The consumer program, the same in both module systems but for how it loads the packages.
 const body = (load) => `${load}
@@ -77,6 +164,11 @@ const consumers = [
       "const express = require('express')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { createTriggerMiddleware } = require('@isc-triggers/express')\nconst { sampleInput } = require('@isc-triggers/testing')",
     ),
     tsconfig: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true },
+    extra: { 'frameworks.cjs': nestAndKoa, 'nest.cjs': nestScript, 'frameworks.test.cjs': jestTest },
+    after: [
+      [process.execPath, 'nest.cjs'],
+      [process.execPath, 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/frameworks.test.cjs'],
+    ],
     ts: typeCheck(
       "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
     ),
@@ -98,10 +190,10 @@ const consumers = [
 try {
   mkdirSync(tarballs)
   // pnpm pack rewrites workspace:/catalog: ranges and applies publishConfig, as publishing does.
-  const packages = ['core', 'express', 'testing']
+  const packages = ['core', 'express', 'koa', 'nestjs', 'testing']
   for (const pkg of packages)
     run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg))
-  const [coreTgz, expressTgz, testingTgz] = packages.map((pkg) =>
+  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz] = packages.map((pkg) =>
     join(
       tarballs,
       readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
@@ -120,18 +212,23 @@ try {
           '@isc-triggers/core': `file:${coreTgz}`,
           '@isc-triggers/express': `file:${expressTgz}`,
           '@isc-triggers/testing': `file:${testingTgz}`,
+          '@isc-triggers/koa': `file:${koaTgz}`,
+          '@isc-triggers/nestjs': `file:${nestjsTgz}`,
+          ...frameworks,
           express: versions.express,
           zod: versions.zod,
         },
         devDependencies: {
           '@types/express': versions['@types/express'],
           '@types/node': versions['@types/node'],
+          ...(consumer.type === 'commonjs' ? { jest: versions.jest } : {}),
         },
         // The other packages depend on @isc-triggers/core by version: use the packed one.
         overrides: { '@isc-triggers/core': '$@isc-triggers/core' },
       }),
     )
     writeFileSync(join(dir, consumer.file), consumer.code)
+    for (const [file, code] of Object.entries(consumer.extra ?? {})) writeFileSync(join(dir, file), code)
     writeFileSync(join(dir, 'check.ts'), consumer.ts)
     writeFileSync(
       join(dir, 'tsconfig.json'),
@@ -152,6 +249,10 @@ try {
     run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir)
     console.log(`[${consumer.name}] node ${consumer.file}`)
     run(process.execPath, [consumer.file], dir)
+    for (const step of consumer.after ?? []) {
+      console.log(`[${consumer.name}] ${step.join(' ')}`)
+      run(step[0], step.slice(1), dir)
+    }
   }
   console.log('\nconsumers OK: CommonJS require() and ESM import of the packed packages')
 } finally {
