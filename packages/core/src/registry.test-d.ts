@@ -112,3 +112,19 @@ describe('request-response modes', () => {
     receiver.on('idn:access-request-pre-approval', decide, { mode: 'async', fallback: decide() })
   })
 })
+
+describe('catalog typing', () => {
+  it('types nested fields of every family (no unknown where the schema is known)', () => {
+    expectTypeOf<
+      TriggerInput<'idn:account-aggregation-completed'>['source']['name']
+    >().toEqualTypeOf<string>()
+    expectTypeOf<
+      TriggerInput<'idn:aggregation-accounts-collected'>['stats']['added']
+    >().toEqualTypeOf<number>()
+    expectTypeOf<TriggerInput<'idn:source-updated'>['modified']>().toEqualTypeOf<string>()
+    expectTypeOf<TriggerInput<'idn:campaign-ended'>['campaign']['status']>().toEqualTypeOf<'COMPLETED'>()
+    expectTypeOf<
+      TriggerInput<'idn:native-change-account-updated'>['eventType']
+    >().toEqualTypeOf<'ACCOUNT_UPDATED'>()
+  })
+})

@@ -10,7 +10,7 @@ const accountRef = z.looseObject({
   uuid: z.string().nullish(),
 })
 
-const aggregationInput = (source: z.ZodType) =>
+const aggregationInput = <S extends z.ZodType>(source: S) =>
   z.looseObject({
     source,
     status: z.enum(['Success', 'Failed', 'Terminated']),

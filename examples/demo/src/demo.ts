@@ -1,0 +1,212 @@
+// `pnpm demo`: starts each example service as its own process (Express, Koa, NestJS), delivers
+// triggers to them the way ISC does (POST, JSON body, the subscription's bearer token in
+// Authorization), prints what happened, and exits non-zero if any reply was not the expected one
+// or a handler did not run.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { sampleInput } from '@isc-triggers/testing'
+
+interface Delivery {
+  trigger: string
+  what: string
+  body: unknown
+  token?: string
+  status: number
+  check?: (reply: unknown) => boolean
+}
+
+interface Service {
+  name: string
+  args: string[]
+  deliveries: Delivery[]
+  /** A line each handler that ran must have logged. */
+  logged: string[]
+}
+
+const token = randomBytes(18).toString('base64url')
+const example = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url))
+const tsx = (path: string) => ['--import', 'tsx', '--conditions=@isc-triggers/source', example(path)]
+const has = (key: string, value: unknown) => (reply: unknown) =>
+  (reply as Record<string, unknown>)[key] === value
+const accessRequest = (itemName: string) =>
+  sampleInput('idn:access-request-pre-approval', {
+    accessRequestId: `ar-${itemName.toLowerCase().replace(/\W+/g, '-')}`,
+    requestedItems: [
+      { id: '2c9180835d2e5168015d32f890ca1581', name: itemName, type: 'ACCESS_PROFILE', operation: 'Add' },
+    ],
+  })
+
+const services: Service[] = [
+  {
+    name: 'express',
+    args: tsx('examples/express/src/main.ts'),
+    deliveries: [
+      {
+        trigger: 'identity-created',
+        what: 'fire-and-forget',
+        body: sampleInput('idn:identity-created'),
+        status: 200,
+      },
+      {
+        trigger: 'identity-created',
+        what: 'wrong bearer token',
+        body: sampleInput('idn:identity-created'),
+        token: 'not-the-token',
+        status: 401,
+      },
+      {
+        trigger: 'identity-created',
+        what: 'payload fails the schema',
+        body: { identity: { type: 'IDENTITY', id: 42 } },
+        status: 400,
+      },
+      {
+        trigger: 'access-request-pre-approval',
+        what: 'SYNC decision',
+        body: accessRequest('Payroll Read'),
+        status: 200,
+        check: has('approved', true),
+      },
+      {
+        trigger: 'access-request-pre-approval',
+        what: 'SYNC decision',
+        body: accessRequest('Prod Admin'),
+        status: 200,
+        check: has('approved', false),
+      },
+    ],
+    logged: ['welcome Ada Lovelace', 'ar-payroll-read approved', 'ar-prod-admin denied'],
+  },
+  {
+    name: 'koa',
+    args: tsx('examples/koa/src/main.ts'),
+    deliveries: [
+      {
+        trigger: 'account-aggregation-completed',
+        what: 'fire-and-forget',
+        body: sampleInput('idn:account-aggregation-completed'),
+        status: 200,
+      },
+      {
+        trigger: 'idn:identity-attributes-changed',
+        what: 'full id in the path',
+        body: sampleInput('idn:identity-attributes-changed'),
+        status: 200,
+      },
+      { trigger: 'no-such-trigger', what: 'unknown trigger', body: {}, status: 404 },
+    ],
+    logged: ['Workday HR Success', 'Ada Lovelace moved from Research to Engineering'],
+  },
+  {
+    name: 'nestjs',
+    args: [example('examples/nestjs/dist/main.js')],
+    deliveries: [
+      {
+        trigger: 'identity-created',
+        what: '@OnTrigger fire-and-forget',
+        body: sampleInput('idn:identity-created'),
+        status: 200,
+      },
+      {
+        trigger: 'access-request-dynamic-approver',
+        what: '@OnTrigger SYNC decision',
+        body: sampleInput('idn:access-request-dynamic-approver'),
+        status: 200,
+        check: has('name', 'Payroll Data Owners'),
+      },
+    ],
+    logged: ['welcome Ada Lovelace', 'payroll owners added'],
+  },
+]
+
+function start(service: Service): Promise<{ child: ChildProcess; base: string; logs: string[] }> {
+  const child = spawn(process.execPath, service.args, {
+    env: { ...process.env, ISC_TOKEN: token, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const logs: string[] = []
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the ${service.name} example did not start within 30 s`)),
+      30_000,
+    )
+    child.once('exit', (code) => reject(new Error(`the ${service.name} example exited early (code ${code})`)))
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        logs.push(line)
+        const url = /listening on (http:\/\/\S+?)\/<trigger>/.exec(line)?.[1]
+        if (url) {
+          clearTimeout(timer)
+          resolve({ child, base: url, logs })
+        }
+      }
+    })
+  })
+}
+
+async function deliver(base: string, delivery: Delivery) {
+  const started = performance.now()
+  const response = await fetch(`${base}/${delivery.trigger}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${delivery.token ?? token}` },
+    body: JSON.stringify(delivery.body),
+  })
+  const text = await response.text()
+  const ms = performance.now() - started
+  const ok = response.status === delivery.status && (delivery.check?.(JSON.parse(text)) ?? true)
+  return { status: response.status, ms, text, ok }
+}
+
+const widths = [8, 32, 27, 7, 9, 34, 3]
+const row = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')
+
+async function main() {
+  let failures = 0
+  console.log('Starting the example services (examples/express, examples/koa, examples/nestjs) ...\n')
+  console.log(row(['service', 'trigger', 'case', 'status', 'latency', 'reply', 'ok']))
+  const logsOf: [string, string[]][] = []
+  for (const service of services) {
+    const { child, base, logs } = await start(service)
+    for (const delivery of service.deliveries) {
+      const result = await deliver(base, delivery)
+      if (!result.ok) failures++
+      const reply = result.text.length > 34 ? `${result.text.slice(0, 31)}...` : result.text
+      const ok = result.ok ? 'yes' : `NO (expected ${delivery.status})`
+      console.log(
+        row([
+          service.name,
+          delivery.trigger,
+          delivery.what,
+          String(result.status),
+          `${result.ms.toFixed(1)} ms`,
+          reply,
+          ok,
+        ]),
+      )
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50)) // let the last log lines arrive
+    for (const expected of service.logged)
+      if (!logs.some((line) => line.includes(expected))) {
+        failures++
+        console.log(`NO: ${service.name} never logged "${expected}": a handler did not run`)
+      }
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    logsOf.push([service.name, logs])
+  }
+  console.log('\nWhat the services logged (the handlers ran; rejected deliveries reached none):')
+  for (const [name, logs] of logsOf) for (const line of logs) console.log(`  ${name.padEnd(8)}| ${line}`)
+  console.log(
+    failures === 0
+      ? '\nDemo OK: every delivery got the reply ISC expects.'
+      : `\nDemo FAILED: ${failures} problem(s).`,
+  )
+  process.exitCode = failures === 0 ? 0 : 1
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
