@@ -41,6 +41,8 @@ interface Sample {
 const pairs: [string, string][] = [
   ['node:http bare', 'node:http isc-triggers'],
   ['express bare', 'express isc-triggers'],
+  ['koa bare', 'koa isc-triggers'],
+  ['nestjs bare', 'nestjs isc-triggers'],
 ]
 
 async function start(name: string): Promise<{ child: ChildProcess; port: number }> {

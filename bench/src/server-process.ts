@@ -8,7 +8,7 @@ if (name === undefined) throw new Error('usage: server-process.ts <scenario>')
 {
   const make = scenarios[name]
   if (!make) throw new Error(`unknown scenario ${name}`)
-  const server = make()
+  const server = await make()
   server.keepAliveTimeout = 60_000
   server.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port })

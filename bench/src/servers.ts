@@ -2,8 +2,13 @@
 import { createServer, type Server } from 'node:http'
 import { createTriggerReceiver, toNodeHandler } from '@isc-triggers/core'
 import { createTriggerMiddleware } from '@isc-triggers/express'
+import { createTriggerMiddleware as createKoaMiddleware } from '@isc-triggers/koa'
+import { bodyParser } from '@koa/bodyparser'
+import Router from '@koa/router'
 import express from 'express'
+import Koa from 'koa'
 import { TOKEN } from './payloads.js'
+import { nestScenarios } from './servers-nest.js'
 
 const EXPECTED = `Bearer ${TOKEN}`
 
@@ -14,7 +19,7 @@ function receiver() {
 }
 
 /** The scenarios; "bare" ones are what a user writes by hand (as SailPoint's sample subscriber does). */
-export const scenarios: Record<string, () => Server> = {
+export const scenarios: Record<string, () => Server | Promise<Server>> = {
   // The limit: read the body, JSON.parse it, answer.
   'node:http bare': () =>
     createServer((req, res) => {
@@ -47,4 +52,26 @@ export const scenarios: Record<string, () => Server> = {
     app.use('/isc/triggers', createTriggerMiddleware(receiver()))
     return createServer(app)
   },
+  // Koa with @koa/bodyparser on a @koa/router route and a string compare of the bearer token.
+  'koa bare': () => {
+    const app = new Koa()
+    const router = new Router()
+    router.post('/isc/triggers/identity-created', bodyParser(), (ctx) => {
+      if (ctx.get('authorization') !== EXPECTED) {
+        ctx.status = 401
+        return
+      }
+      ctx.body = {}
+    })
+    app.use(router.routes())
+    return createServer(app.callback())
+  },
+  'koa isc-triggers': () => {
+    const app = new Koa()
+    const router = new Router()
+    router.post('/isc/triggers/:trigger', createKoaMiddleware(receiver()))
+    app.use(router.routes())
+    return createServer(app.callback())
+  },
+  ...nestScenarios,
 }
