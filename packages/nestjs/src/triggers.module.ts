@@ -46,12 +46,14 @@ export class TriggersModule extends ConfigurableModuleClass implements OnApplica
 
   /** With options known now. `path` defaults to `isc/triggers`. */
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    return TriggersModule.mounted(ConfigurableModuleClass.forRoot(options), options.path)
+    // biome-ignore lint/complexity/noThisInStatic: `super` is required; the builder's forRoot uses `this` as the module class
+    return TriggersModule.mounted(super.forRoot(options), options.path)
   }
 
   /** With options from a factory (`useFactory`, `inject`, `imports`); `path` must be given here. */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    return TriggersModule.mounted(ConfigurableModuleClass.forRootAsync(options), options.path)
+    // biome-ignore lint/complexity/noThisInStatic: `super` is required; the builder's forRootAsync uses `this` as the module class
+    return TriggersModule.mounted(super.forRootAsync(options), options.path)
   }
 
   private static mounted(module: DynamicModule, path = 'isc/triggers'): DynamicModule {
