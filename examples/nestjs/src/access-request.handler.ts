@@ -1,7 +1,8 @@
 import type { TriggerInput, TriggerOutput } from '@isc-triggers/core'
 import { OnTrigger } from '@isc-triggers/nestjs'
 import { Injectable } from '@nestjs/common'
-import type { DirectoryService } from './directory.service'
+// A value import, not `import type`: Nest injects by the class named in the emitted metadata.
+import { DirectoryService } from './directory.service'
 
 type AccessRequest = TriggerInput<'idn:access-request-dynamic-approver'>
 type ExtraApprover = TriggerOutput<'idn:access-request-dynamic-approver'>
