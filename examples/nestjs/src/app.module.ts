@@ -16,7 +16,11 @@ export function tokensFromEnvironment(env: NodeJS.ProcessEnv = process.env): str
   imports: [
     TriggersModule.forRootAsync({
       path: 'isc/triggers',
-      useFactory: () => ({ auth: { type: 'bearer', tokens: tokensFromEnvironment() } }),
+      useFactory: () => ({
+        auth: { type: 'bearer', tokens: tokensFromEnvironment() },
+        // ISC waits for this service's answer: refuse to start without a handler for it.
+        requireHandlers: ['idn:access-request-dynamic-approver'],
+      }),
     }),
   ],
   providers: [DirectoryService, AccessRequestHandler, IdentityHandler],

@@ -1,8 +1,9 @@
-import type { TriggerReceiver } from '@isc-triggers/core'
+import { type AnyTrigger, TriggerConfigError, type TriggerReceiver } from '@isc-triggers/core'
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core'
 import { TRIGGER_HANDLER_METADATA, TRIGGER_RECEIVER } from './triggers.constants.js'
 import type { TriggerHandlerMetadata } from './triggers.decorators.js'
+import { MODULE_OPTIONS_TOKEN, type TriggersModuleOptions } from './triggers.module-definition.js'
 
 /** Finds `@OnTrigger()` methods on every provider at bootstrap and registers them with the receiver. */
 @Injectable()
@@ -12,9 +13,11 @@ export class TriggersExplorer implements OnModuleInit {
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TRIGGER_RECEIVER) private readonly receiver: TriggerReceiver,
+    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: TriggersModuleOptions,
   ) {}
 
   onModuleInit(): void {
+    const handled = new Set<string>()
     for (const wrapper of this.discovery.getProviders()) {
       const instance: Record<string, unknown> | undefined = wrapper.instance
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue
@@ -25,6 +28,7 @@ export class TriggersExplorer implements OnModuleInit {
           method,
         )
         if (!metadata) continue
+        handled.add(typeof metadata.trigger === 'string' ? metadata.trigger : (metadata.trigger as AnyTrigger).id)
         // A second handler for one trigger throws here: the application fails to start, saying which.
         this.receiver.on(
           metadata.trigger as never,
@@ -33,5 +37,8 @@ export class TriggersExplorer implements OnModuleInit {
         )
       }
     }
+    const missing = (this.options.requireHandlers ?? []).filter((id) => !handled.has(id))
+    if (missing.length > 0)
+      throw new TriggerConfigError(`TriggersModule: no @OnTrigger() handler for ${missing.join(', ')} (requireHandlers)`)
   }
 }

@@ -1,11 +1,18 @@
-import type { TriggerReceiver, TriggerReceiverOptions } from '@isc-triggers/core'
+import type { TriggerId, TriggerReceiver, TriggerReceiverOptions } from '@isc-triggers/core'
 import { ConfigurableModuleBuilder } from '@nestjs/common'
 
 /**
  * Options of `TriggersModule.forRoot()` / the factory of `forRootAsync()`: the receiver's options
  * (`auth`, `bodyLimit`, `completion`, ...), or a receiver you created yourself.
  */
-export type TriggersModuleOptions = TriggerReceiverOptions | { receiver: TriggerReceiver }
+export type TriggersModuleOptions = (TriggerReceiverOptions | { receiver: TriggerReceiver }) & {
+  /**
+   * Triggers this service must answer: bootstrap fails when one has no `@OnTrigger()` handler. List
+   * the request-response triggers your ISC subscriptions send here, since an unanswered one fails
+   * people's access requests.
+   */
+  requireHandlers?: readonly TriggerId[]
+}
 
 /** Options fixed when the module is imported (routes are registered before any factory runs). */
 export interface TriggersModuleExtras {

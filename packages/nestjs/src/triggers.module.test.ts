@@ -149,6 +149,26 @@ describe('TriggersModule', () => {
     ).rejects.toThrow(/idn:identity-created.*already registered/)
   })
 
+  it('fails at bootstrap when a required (request-response) trigger has no handler', async () => {
+    await expect(
+      boot(
+        [
+          TriggersModule.forRoot({
+            auth,
+            logger: false,
+            requireHandlers: ['idn:access-request-pre-approval', 'idn:access-request-dynamic-approver'],
+          }),
+        ],
+        [Journal, IdentityHandlers],
+      ),
+    ).rejects.toThrow(/no @OnTrigger\(\) handler for idn:access-request-dynamic-approver \(requireHandlers\)/)
+    const app = await boot(
+      [TriggersModule.forRoot({ auth, logger: false, requireHandlers: ['idn:access-request-pre-approval'] })],
+      [Journal, IdentityHandlers],
+    )
+    expect(app).toBeDefined()
+  })
+
   it('exports the receiver, and a guard for a controller of your own', async () => {
     @Controller('custom')
     class OwnController {

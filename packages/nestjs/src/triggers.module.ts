@@ -30,7 +30,7 @@ import {
   providers: [
     {
       provide: TRIGGER_RECEIVER,
-      useFactory: (options: TriggersModuleOptions) =>
+      useFactory: ({ requireHandlers: _, ...options }: TriggersModuleOptions) =>
         'receiver' in options ? options.receiver : createTriggerReceiver(options),
       inject: [MODULE_OPTIONS_TOKEN],
     },
