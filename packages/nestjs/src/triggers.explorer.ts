@@ -28,7 +28,9 @@ export class TriggersExplorer implements OnModuleInit {
           method,
         )
         if (!metadata) continue
-        handled.add(typeof metadata.trigger === 'string' ? metadata.trigger : (metadata.trigger as AnyTrigger).id)
+        handled.add(
+          typeof metadata.trigger === 'string' ? metadata.trigger : (metadata.trigger as AnyTrigger).id,
+        )
         // A second handler for one trigger throws here: the application fails to start, saying which.
         this.receiver.on(
           metadata.trigger as never,
@@ -39,6 +41,8 @@ export class TriggersExplorer implements OnModuleInit {
     }
     const missing = (this.options.requireHandlers ?? []).filter((id) => !handled.has(id))
     if (missing.length > 0)
-      throw new TriggerConfigError(`TriggersModule: no @OnTrigger() handler for ${missing.join(', ')} (requireHandlers)`)
+      throw new TriggerConfigError(
+        `TriggersModule: no @OnTrigger() handler for ${missing.join(', ')} (requireHandlers)`,
+      )
   }
 }
