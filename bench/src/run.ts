@@ -1,18 +1,22 @@
-// `pnpm bench [--quick] [--duration S] [--rounds N] [--connections N]`
+// `pnpm bench [--quick] [--duration S] [--rounds N] [--connections N] [--validation-only]`
 //
-// Each scenario's server runs in its own process while autocannon drives it from this one (two
-// cores: one each). Scenarios are interleaved round by round so that drift of the machine hits
-// them alike, and each row reports the median of its rounds. Every isc-triggers row is compared
-// with the bare route of the same framework from the same run. A round that sees an error or a
+// Each scenario's server runs in its own process (built packages, as users load them) while
+// autocannon drives it from this one over loopback: two cores, one each. Scenarios are interleaved
+// round by round so drift of the machine hits them alike; each row is the median of its rounds.
+// Every isc-triggers row is compared with the bare route of the same framework from the same run
+// (the fetch and octokit rows with the bare node:http limit). A round that sees an error or a
 // non-2xx reply fails the run: it would measure the wrong thing.
 import { type ChildProcess, fork } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { identityCreated, TOKEN } from './payloads.js'
-import { scenarios } from './servers.js'
+import { measureMemory } from './memory.js'
+import { type Payload, payloads, TOKEN } from './payloads.js'
+import { OCTOKIT_PATH, OCTOKIT_SECRET, scenarios } from './servers.js'
 import { measureValidation, validationTable } from './validation.js'
 
 const { values } = parseArgs({
@@ -25,10 +29,25 @@ const { values } = parseArgs({
   },
 })
 const quick = values.quick === true
-const duration = Number(values.duration ?? (quick ? 1 : 5))
-const rounds = Number(values.rounds ?? (quick ? 1 : 3))
+const duration = Number(values.duration ?? (quick ? 0.5 : 2))
+const rounds = Number(values.rounds ?? (quick ? 1 : 2))
 const connections = Number(values.connections)
-const warmupSeconds = quick ? 0.5 : 2
+const warmupSeconds = quick ? 0.3 : 1
+
+/** Each measured scenario and the row it is compared with. */
+const baselines: Record<string, string> = {
+  'node:http bare': 'node:http bare',
+  'node:http isc-triggers': 'node:http bare',
+  'fetch isc-triggers': 'node:http bare',
+  'octokit webhooks': 'node:http bare',
+  'express bare': 'express bare',
+  'express isc-triggers': 'express bare',
+  'koa bare': 'koa bare',
+  'koa isc-triggers': 'koa bare',
+  'nestjs bare': 'nestjs bare',
+  'nestjs isc-triggers': 'nestjs bare',
+}
+const names = Object.keys(baselines)
 
 interface Sample {
   rps: number
@@ -36,14 +55,6 @@ interface Sample {
   p99: number
   maxRssBytes: number
 }
-
-/** [bare row, isc-triggers row] per framework. */
-const pairs: [string, string][] = [
-  ['node:http bare', 'node:http isc-triggers'],
-  ['express bare', 'express isc-triggers'],
-  ['koa bare', 'koa isc-triggers'],
-  ['nestjs bare', 'nestjs isc-triggers'],
-]
 
 async function start(name: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(new URL('./server-process.ts', import.meta.url), [name], {
@@ -55,33 +66,57 @@ async function start(name: string): Promise<{ child: ChildProcess; port: number 
   return { child, port: message.port }
 }
 
-function load(port: number, seconds: number) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}/isc/triggers/identity-created`,
+/** Where and how a scenario receives a payload: ISC's bearer token, or octokit's signed headers. */
+function request(name: string, port: number, payload: Payload) {
+  if (name === 'octokit webhooks') {
+    const signature = `sha256=${createHmac('sha256', OCTOKIT_SECRET).update(payload.body).digest('hex')}`
+    return {
+      url: `http://127.0.0.1:${port}${OCTOKIT_PATH}`,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'ping',
+        'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+        'x-hub-signature-256': signature,
+      },
+    }
+  }
+  return {
+    url: `http://127.0.0.1:${port}/isc/triggers/${payload.trigger}`,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  }
+}
+
+async function load(name: string, port: number, payload: Payload, seconds: number) {
+  const { url, headers } = request(name, port, payload)
+  const result = await autocannon({
+    url,
     method: 'POST',
     connections,
     duration: seconds,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: identityCreated,
+    headers,
+    body: payload.body,
   })
+  if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0)
+    throw new Error(
+      `${name} / ${payload.label}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
+    )
+  return result
 }
 
-async function measure(name: string): Promise<Sample> {
+async function measure(name: string, samples: Map<string, Sample[]>): Promise<void> {
   const { child, port } = await start(name)
   try {
-    await load(port, warmupSeconds)
-    const result = await load(port, duration)
-    if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0)
-      throw new Error(
-        `${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
-      )
-    child.send('report')
-    const [report] = (await once(child, 'message')) as [{ maxRssBytes: number }]
-    return {
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      maxRssBytes: report.maxRssBytes,
+    for (const payload of payloads) {
+      await load(name, port, payload, warmupSeconds)
+      const result = await load(name, port, payload, duration)
+      child.send('report')
+      const [report] = (await once(child, 'message')) as [{ maxRssBytes: number }]
+      samples.get(key(name, payload))!.push({
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        maxRssBytes: report.maxRssBytes,
+      })
     }
   } finally {
     child.kill()
@@ -89,10 +124,68 @@ async function measure(name: string): Promise<Sample> {
   }
 }
 
+const key = (name: string, payload: Payload) => `${name}|${payload.label}`
 const median = (numbers: number[]) => {
   const sorted = [...numbers].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+function versions(): string {
+  const require = createRequire(import.meta.url)
+  const version = (name: string) => {
+    try {
+      return (require(`${name}/package.json`) as { version: string }).version
+    } catch {
+      return '?'
+    }
+  }
+  return [
+    'express',
+    'koa',
+    '@koa/router',
+    '@koa/bodyparser',
+    '@nestjs/core',
+    '@octokit/webhooks',
+    'zod',
+    'autocannon',
+  ]
+    .map((name) => `${name} ${version(name)}`)
+    .join(', ')
+}
+
+function throughputTables(samples: Map<string, Sample[]>): string[] {
+  const out: string[] = []
+  for (const payload of payloads) {
+    out.push(
+      `### ${payload.label} (${Buffer.byteLength(payload.body)} bytes)`,
+      '',
+      '| scenario | req/s | p50 ms | p99 ms | peak RSS MiB | throughput vs baseline | p99 vs baseline |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    )
+    const summary = (name: string) => {
+      const runs = samples.get(key(name, payload))!
+      return {
+        rps: median(runs.map((s) => s.rps)),
+        p50: median(runs.map((s) => s.p50)),
+        p99: median(runs.map((s) => s.p99)),
+        rssMiB: Math.max(...runs.map((s) => s.maxRssBytes)) / 1024 / 1024,
+      }
+    }
+    for (const name of names) {
+      const s = summary(name)
+      const base = summary(baselines[name]!)
+      const vs =
+        baselines[name] === name
+          ? ['1.00x', '1.00x']
+          : [`${(s.rps / base.rps).toFixed(2)}x (vs ${baselines[name]})`, `${(s.p99 / base.p99).toFixed(2)}x`]
+      out.push(
+        `| ${name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${s.rssMiB.toFixed(0)} | ${vs[0]} | ${vs[1]} |`,
+      )
+    }
+    out.push('')
+  }
+  return out
 }
 
 async function main() {
@@ -102,86 +195,69 @@ async function main() {
     console.log(validation.join('\n'))
     return
   }
-  const names = pairs.flat()
   for (const name of names) if (!scenarios[name]) throw new Error(`no server for ${name}`)
-  const samples = new Map<string, Sample[]>(names.map((name) => [name, []]))
+  const samples = new Map<string, Sample[]>(names.flatMap((name) => payloads.map((p) => [key(name, p), []])))
   for (let round = 1; round <= rounds; round++) {
     for (const name of round % 2 ? names : [...names].reverse()) {
-      process.stderr.write(`round ${round}/${rounds}: ${name} ...`)
-      const sample = await measure(name)
-      samples.get(name)!.push(sample)
-      process.stderr.write(` ${Math.round(sample.rps)} req/s\n`)
+      process.stderr.write(`round ${round}/${rounds}: ${name}\n`)
+      await measure(name, samples)
     }
   }
+  const deliveries = quick ? 5_000 : 100_000
+  process.stderr.write(`memory: ${deliveries} deliveries through the Express adapter ...\n`)
+  const memory = await measureMemory(deliveries)
 
-  const summary = new Map(
-    names.map((name) => {
-      const runs = samples.get(name)!
-      return [
-        name,
-        {
-          rps: median(runs.map((s) => s.rps)),
-          p50: median(runs.map((s) => s.p50)),
-          p99: median(runs.map((s) => s.p99)),
-          rssMiB: Math.max(...runs.map((s) => s.maxRssBytes)) / 1024 / 1024,
-        },
-      ]
-    }),
-  )
-  const lines = [
-    '| scenario | req/s | p50 ms | p99 ms | peak RSS MiB | throughput vs bare | p99 vs bare |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ]
-  for (const [bare, ours] of pairs) {
-    const b = summary.get(bare)!
-    for (const name of [bare, ours]) {
-      const s = summary.get(name)!
-      const vs = name === bare ? ['1.00', '1.00'] : [(s.rps / b.rps).toFixed(2), (s.p99 / b.p99).toFixed(2)]
-      lines.push(
-        `| ${name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${s.rssMiB.toFixed(0)} | ${vs[0]}x | ${vs[1]}x |`,
-      )
-    }
-  }
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
-  const settings = `${rounds} round(s) of ${duration} s after ${warmupSeconds} s warm-up, ${connections} connections, payload idn:identity-created (${Buffer.byteLength(identityCreated)} bytes), bearer auth`
-  console.log(`\n${machine}\n${settings}\n\n${lines.join('\n')}\n\n${validation.join('\n')}`)
-  if (!quick) {
-    writeFileSync(
-      new URL('../../BENCHMARKS.md', import.meta.url),
-      `# Benchmarks
+  const settings = `${rounds} round(s) of ${duration} s per payload after ${warmupSeconds} s warm-up, ${connections} connections`
+  const tables = throughputTables(samples)
+  console.log(
+    `\n${machine}\n${settings}\n\n${tables.join('\n')}\n${validation.join('\n')}\n\n${memory.summary}`,
+  )
+  if (quick) return
+  writeFileSync(
+    new URL('../../BENCHMARKS.md', import.meta.url),
+    `# Benchmarks
 
-Produced by \`pnpm bench\` (bench/src/run.ts); rerun it to refresh this file. Quick check: \`pnpm bench --quick\`.
+Produced by \`pnpm bench\` (bench/src/run.ts, about four minutes); rerun it to refresh this file.
+\`pnpm bench --quick\` runs every scenario briefly (CI does, to catch a broken benchmark, not to measure).
 
 ## How to read it
 
-Each server runs in its own process; autocannon drives it from the runner's process over loopback.
-Rows are the median of interleaved rounds. "bare" rows are what a user writes by hand: read the body,
-\`JSON.parse\` it (\`express.json()\` in Express) and compare the bearer token as a string, as SailPoint's
-sample subscriber does. The isc-triggers rows do more per request: constant-time token comparison,
-content-type and size checks, \`_metadata\` split, zod validation of the payload, and the typed handler
-call. "vs bare" is the ratio to the bare row of the same framework in the same run (throughput: higher
-is better; p99: lower is better). Absolute numbers depend on the machine; the ratios are what to compare.
+Each server runs in its own process, from the built packages; autocannon drives it from the runner's
+process over loopback (two cores: one each). Rows are the median of interleaved rounds. "bare" rows
+are what a user writes by hand: read the body, \`JSON.parse\` it (\`express.json()\`, \`@koa/bodyparser\`,
+Nest's parser) and compare the bearer token as a string, as SailPoint's sample subscriber does, and
+answer \`{}\` (or the decision, for the SYNC trigger). The isc-triggers rows do more per request:
+constant-time token comparison, content-type and size checks, \`_metadata\` split, zod validation of the
+payload, the typed handler call, and for the SYNC trigger validation of the decision. "fetch
+isc-triggers" is \`receiver.fetch()\` behind a node:http server that converts to a Web \`Request\`.
+"octokit webhooks" is the peer: \`@octokit/webhooks\`' \`createNodeMiddleware\` verifying an HMAC-SHA256
+over the same body. "vs baseline" is the ratio to the row named (throughput: higher is better; p99:
+lower is better). Absolute numbers depend on the machine; compare the ratios.
 
 ## Last run
 
 - Machine: ${machine}
 - Date: ${new Date().toISOString().slice(0, 10)}
+- Versions: ${versions()}
 - Settings: ${settings}
 
-${lines.join('\n')}
-
+${tables.join('\n')}
 ## In-process cost of one delivery
 
 \`receiver.handle()\` (bearer check, content type, UTF-8 and JSON parse, \`_metadata\` split, validation,
-handler call, reply) against \`JSON.parse\` alone and \`JSON.parse\` + the trigger schema's \`safeParse\`
-on the same bytes, in one process; median of interleaved rounds. The last column is how much more
-one \`handle()\` costs than parse + safeParse (lower is better; 1.00x would be free).
+handler call, reply) against \`JSON.parse\` alone and \`JSON.parse\` + the trigger schema's \`safeParse\` on
+the same bytes, in one process; median of interleaved rounds. The last column is how much more one
+\`handle()\` costs than parse + safeParse (lower is better; 1.00x would be free).
 
 ${validation.join('\n')}
+
+## Memory
+
+${memory.summary}
 `,
-    )
-    console.log('\nwritten to BENCHMARKS.md')
-  }
+  )
+  console.log('\nwritten to BENCHMARKS.md')
 }
 
 main().catch((error) => {

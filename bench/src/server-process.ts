@@ -15,5 +15,6 @@ if (name === undefined) throw new Error('usage: server-process.ts <scenario>')
   })
   process.on('message', (message) => {
     if (message === 'report') process.send?.({ maxRssBytes: process.resourceUsage().maxRSS * 1024 })
+    if (message === 'rss') process.send?.({ rssBytes: process.memoryUsage.rss() })
   })
 }

@@ -1,26 +1,51 @@
-// The benchmark servers, one per scenario; server-process.ts runs one of them per process.
-import { createServer, type Server } from 'node:http'
-import { createTriggerReceiver, toNodeHandler } from '@isc-triggers/core'
+// The benchmark servers, one per scenario; server-process.ts runs one of them per process. Every
+// server answers POST /isc/triggers/<trigger> for the three benchmark payloads: {} for the
+// fire-and-forget ones, DECISION for the SYNC pre-approval.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { Readable } from 'node:stream'
+import { toNodeHandler, triggerSegment } from '@isc-triggers/core'
 import { createTriggerMiddleware } from '@isc-triggers/express'
 import { createTriggerMiddleware as createKoaMiddleware } from '@isc-triggers/koa'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
+import { createNodeMiddleware, Webhooks } from '@octokit/webhooks'
 import express from 'express'
 import Koa from 'koa'
-import { TOKEN } from './payloads.js'
+import { DECISION, TOKEN } from './payloads.js'
 import { nestScenarios } from './servers-nest.js'
+import { benchReceiver } from './servers-receiver.js'
 
 const EXPECTED = `Bearer ${TOKEN}`
+/** The HMAC secret of the @octokit/webhooks peer. */
+export const OCTOKIT_SECRET = 'bench-hmac-secret-71c2'
+/** The path the @octokit/webhooks peer listens on (its middleware serves one path). */
+export const OCTOKIT_PATH = '/isc/triggers/hook'
 
-function receiver() {
-  const r = createTriggerReceiver({ auth: { type: 'bearer', tokens: [TOKEN] }, logger: false })
-  r.on('idn:identity-created', () => {})
-  return r
+/** The hand-written reply: the decision for the SYNC trigger, {} otherwise. */
+export const bareReply = (trigger: string | undefined) =>
+  trigger === 'access-request-pre-approval' ? DECISION : {}
+
+/** receiver.fetch behind node:http: what a Fetch-API runtime adapter costs on Node. */
+function fetchServer(): Server {
+  const receiver = benchReceiver()
+  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const request = new Request(`http://${req.headers.host}${req.url}`, {
+      method: req.method,
+      headers: req.headers as Record<string, string>,
+      body: Readable.toWeb(req) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit)
+    const response = await receiver.fetch(request, triggerSegment(req.url ?? '/', '/isc/triggers'))
+    const headers: Record<string, string> = {}
+    response.headers.forEach((value, name) => {
+      headers[name] = value
+    })
+    res.writeHead(response.status, headers).end(await response.text())
+  })
 }
 
-/** The scenarios; "bare" ones are what a user writes by hand (as SailPoint's sample subscriber does). */
 export const scenarios: Record<string, () => Server | Promise<Server>> = {
-  // The limit: read the body, JSON.parse it, answer.
+  // The limit: read the body, compare the token, JSON.parse it, answer.
   'node:http bare': () =>
     createServer((req, res) => {
       const chunks: Buffer[] = []
@@ -31,37 +56,45 @@ export const scenarios: Record<string, () => Server | Promise<Server>> = {
           return
         }
         JSON.parse(Buffer.concat(chunks).toString('utf8'))
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+        const reply = bareReply(triggerSegment(req.url ?? '/', '/isc/triggers'))
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply))
       })
     }),
-  'node:http isc-triggers': () => createServer(toNodeHandler(receiver(), { path: '/isc/triggers' })),
+  'node:http isc-triggers': () => createServer(toNodeHandler(benchReceiver(), { path: '/isc/triggers' })),
+  'fetch isc-triggers': fetchServer,
+  // A peer: @octokit/webhooks verifying an HMAC-SHA256 signature over the same body.
+  'octokit webhooks': () => {
+    const webhooks = new Webhooks({ secret: OCTOKIT_SECRET })
+    webhooks.onAny(() => {})
+    return createServer(createNodeMiddleware(webhooks, { path: OCTOKIT_PATH }))
+  },
   // Express with express.json() and a string compare of the bearer token.
   'express bare': () => {
     const app = express()
-    app.post('/isc/triggers/identity-created', express.json(), (req, res) => {
+    app.post('/isc/triggers/:trigger', express.json({ limit: '1mb' }), (req, res) => {
       if (req.headers.authorization !== EXPECTED) {
         res.status(401).end()
         return
       }
-      res.json({})
+      res.json(bareReply(req.params.trigger as string))
     })
     return createServer(app)
   },
   'express isc-triggers': () => {
     const app = express()
-    app.use('/isc/triggers', createTriggerMiddleware(receiver()))
+    app.use('/isc/triggers', createTriggerMiddleware(benchReceiver()))
     return createServer(app)
   },
   // Koa with @koa/bodyparser on a @koa/router route and a string compare of the bearer token.
   'koa bare': () => {
     const app = new Koa()
     const router = new Router()
-    router.post('/isc/triggers/identity-created', bodyParser(), (ctx) => {
+    router.post('/isc/triggers/:trigger', bodyParser({ jsonLimit: '1mb' }), (ctx) => {
       if (ctx.get('authorization') !== EXPECTED) {
         ctx.status = 401
         return
       }
-      ctx.body = {}
+      ctx.body = bareReply(ctx.params.trigger)
     })
     app.use(router.routes())
     return createServer(app.callback())
@@ -69,7 +102,7 @@ export const scenarios: Record<string, () => Server | Promise<Server>> = {
   'koa isc-triggers': () => {
     const app = new Koa()
     const router = new Router()
-    router.post('/isc/triggers/:trigger', createKoaMiddleware(receiver()))
+    router.post('/isc/triggers/:trigger', createKoaMiddleware(benchReceiver()))
     app.use(router.routes())
     return createServer(app.callback())
   },

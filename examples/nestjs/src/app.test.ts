@@ -14,7 +14,7 @@ describe('the example NestJS service', () => {
   beforeAll(async () => {
     process.env.ISC_TOKEN = token
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile()
-    app = moduleRef.createNestApplication({ rawBody: true, logger: false })
+    app = moduleRef.createNestApplication({ logger: false })
     await app.init()
   })
   afterAll(() => app.close())

@@ -206,11 +206,19 @@ async function runSync(
   trigger: RequestResponseTrigger,
   input: unknown,
   ctx: TriggerContext,
-  controller: AbortController,
+  controller: () => AbortController,
   env: DispatchEnv,
 ): Promise<TriggerReply> {
+  let returned: unknown
+  try {
+    returned = entry.handler(input, ctx)
+  } catch (error) {
+    throw handlerFailed(trigger, error, env)
+  }
+  // A handler that answers synchronously needs no timer.
+  if (!isThenable(returned)) return jsonReply(200, checkedOutput(trigger, returned, env))
+  const work = Promise.resolve(returned)
   const { expired, cancel } = budget(entry.timeoutMs)
-  const work = invoke(entry, input, ctx)
   let result: unknown
   try {
     result = await Promise.race([work, expired])
@@ -221,7 +229,7 @@ async function runSync(
   }
   if (result !== TIMED_OUT) return jsonReply(200, checkedOutput(trigger, result, env))
 
-  controller.abort(
+  controller().abort(
     new TriggerError('RESPONSE_TIMEOUT', `The reply budget of ${entry.timeoutMs} ms was spent`),
   )
   // The handler may still settle; its outcome no longer reaches ISC, but must not go unheard.
@@ -241,6 +249,10 @@ async function runSync(
     'RESPONSE_TIMEOUT',
     `The handler of ${trigger.id} did not answer within ${entry.timeoutMs} ms`,
   )
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
 function syncDefer(): never {
@@ -268,14 +280,21 @@ export function dispatch(
     return runFireAndForget(entry, input, ctx, env)
   }
   if (entry.mode === 'sync') {
-    const controller = new AbortController()
-    const ctx: TriggerContext = {
+    // The signal's controller is made only if the handler reads ctx.signal or the budget runs out.
+    let made: AbortController | undefined
+    const controller = () => {
+      made ??= new AbortController()
+      return made
+    }
+    const ctx = {
       trigger,
       invocation,
-      signal: controller.signal,
       receivedAt,
       defer: syncDefer,
-    }
+      get signal() {
+        return controller().signal
+      },
+    } satisfies TriggerContext
     return runSync(entry, trigger, input, ctx, controller, env)
   }
 

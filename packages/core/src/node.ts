@@ -38,8 +38,8 @@ export interface NodeDelivery {
   /** The body a framework already read (raw bytes/string preferred over a parsed object). */
   body?: TriggerRequest['body']
   /**
-   * Where the framework's body parser leaves `rawBody` and `body`, when not on `req` (Koa's
-   * `ctx.request`). The raw body is preferred; the parsed one is used only once the stream was read.
+   * Where the framework's body parser leaves `body` and `rawBody`, when not on `req` (Koa's
+   * `ctx.request`). Used only once the stream was read: the parsed body first, else the raw one.
    */
   parsed?: ParsedBody
   /** The trigger segment, when the framework's router extracted it. */
@@ -62,16 +62,19 @@ interface ParsedBody {
 type ParsedRequest = IncomingMessage & { _body?: boolean }
 
 /**
- * Finds the body in whatever state a framework left it: a raw body kept by the framework (Nest
- * `rawBody: true`, `req.rawBody`), the stream itself when nobody read it, or what a body parser
- * made (`express.json()`, `express.raw()`, `express.text()`).
+ * Finds the body in whatever state a framework left it: the stream itself when nobody read it
+ * (the raw bytes, read within the limits), else what the framework's body parser kept: its parsed
+ * object (`express.json()`, Nest's parser, `@koa/bodyparser`; this spares a second parse), or the
+ * raw body (`req.rawBody`, `express.raw()`, `express.text()`). If the stream was read and nothing
+ * was kept, reading it reports BODY_CONSUMED.
  */
 function bodyOf(req: ParsedRequest, holder: ParsedBody = req as ParsedBody): TriggerRequest['body'] {
-  const raw = holder.rawBody
-  if (typeof raw === 'string' || raw instanceof Uint8Array) return raw
   // Express 4's body-parser sets `req.body = {}` even when it does not read the stream.
   if (!req.readableEnded && req._body !== true) return req
-  return holder.body as TriggerRequest['body']
+  if (holder.body !== undefined && holder.body !== null) return holder.body as TriggerRequest['body']
+  const raw = holder.rawBody
+  if (typeof raw === 'string' || raw instanceof Uint8Array) return raw
+  return req
 }
 
 function normalisePath(path: string | undefined): string {

@@ -16,7 +16,7 @@ export interface KoaTriggerMiddlewareOptions {
  * as a `@koa/router` route (`router.post('/isc/triggers/:trigger', ...)`) or mounted with
  * `app.use(createTriggerMiddleware(receiver, { path: '/isc/triggers' }))`. Koa 2 and 3.
  *
- * It reads the body itself, and also works after `@koa/bodyparser` (it uses `ctx.request.rawBody`).
+ * It reads the body itself, and also works after `@koa/bodyparser` (it uses `ctx.request.body`).
  *
  * @example
  * const router = new Router()
