@@ -1,6 +1,7 @@
 // The NestJS benchmark servers (decorators live here, apart from the plain ones).
 import 'reflect-metadata'
 import type { Server } from 'node:http'
+import { TriggersModule } from '@isc-triggers/nestjs'
 import {
   Body,
   Controller,
@@ -13,7 +14,6 @@ import {
 } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import type { NestExpressApplication } from '@nestjs/platform-express'
-import { TriggersModule } from '@isc-triggers/nestjs'
 import { DECISION, TOKEN } from './payloads.js'
 import { benchReceiver } from './servers-receiver.js'
 
