@@ -9,9 +9,10 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { measureMemory } from './memory.js'
@@ -131,14 +132,21 @@ const median = (numbers: number[]) => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** Installed versions, read from each package's package.json (found above its resolved entry). */
 function versions(): string {
-  const require = createRequire(import.meta.url)
   const version = (name: string) => {
     try {
-      return (require(`${name}/package.json`) as { version: string }).version
-    } catch {
-      return '?'
-    }
+      let dir = dirname(fileURLToPath(import.meta.resolve(name)))
+      while (dir !== dirname(dir)) {
+        const file = join(dir, 'package.json')
+        if (existsSync(file)) {
+          const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+          if (pkg.name === name) return pkg.version ?? '?'
+        }
+        dir = dirname(dir)
+      }
+    } catch {}
+    return '?'
   }
   return [
     'express',
