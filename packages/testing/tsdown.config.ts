@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsdown'
 import { packageBuild } from '../../tsdown.shared.js'
 
-export default defineConfig(packageBuild)
+// The library, and the `isc-triggers` command (bin: dist/cli.mjs).
+export default defineConfig({ ...packageBuild, entry: ['src/index.ts', 'src/cli.ts'] })

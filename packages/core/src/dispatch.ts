@@ -330,10 +330,15 @@ async function runDynamic(
   },
   env: DispatchEnv,
 ): Promise<TriggerReply> {
-  let defer = noop
+  let resolveDeferred = noop
+  let deferRequested = false
   const deferred = new Promise<typeof DEFERRED>((resolve) => {
-    defer = () => resolve(DEFERRED)
+    resolveDeferred = () => resolve(DEFERRED)
   })
+  const defer = () => {
+    deferRequested = true
+    resolveDeferred()
+  }
   const ctx: TriggerContext = {
     trigger,
     invocation: call.invocation,
@@ -347,12 +352,16 @@ async function runDynamic(
   try {
     first = await Promise.race([work, expired, deferred])
   } catch (error) {
-    call.stop()
-    throw handlerFailed(trigger, error, env)
+    if (!deferRequested) {
+      call.stop()
+      throw handlerFailed(trigger, error, env)
+    }
+    first = DEFERRED // deferred, then failed: the error goes by callback
   } finally {
     cancel()
   }
-  if (first !== TIMED_OUT && first !== DEFERRED) {
+  // An explicit ctx.defer() wins even when the handler settled in the same tick.
+  if (first !== TIMED_OUT && first !== DEFERRED && !deferRequested) {
     call.stop()
     return jsonReply(200, checkedOutput(trigger, first, env))
   }

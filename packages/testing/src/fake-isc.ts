@@ -26,6 +26,8 @@ export interface FakeIscOptions {
   clientSecret?: string
   /** `expires_in` of issued tokens, in seconds; default 3600. */
   tokenLifetimeSeconds?: number
+  /** The port to listen on (127.0.0.1); default an ephemeral one. */
+  port?: number
 }
 
 /**
@@ -45,6 +47,8 @@ export interface FakeIsc {
   readonly completions: ReceivedAttempt[]
   /** Token requests received (form fields). */
   readonly tokenRequests: Record<string, string>[]
+  /** Test invocations requested through `POST /beta/trigger-invocations/test` (their JSON bodies). */
+  readonly testInvocations: unknown[]
   /** The next `count` completion attempts answer `status` (with `headers`, e.g. `Retry-After`). */
   failNext(count: number, status: number, headers?: Record<string, string>): void
   /** Marks an invocation finished: completing it answers 400, as ISC does. */
@@ -88,6 +92,7 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
   const attempts: ReceivedAttempt[] = []
   const completions: ReceivedAttempt[] = []
   const tokenRequests: Record<string, string>[] = []
+  const testInvocations: unknown[] = []
   const failures: ProgrammedFailure[] = []
   const finished = new Set<string>()
   const validTokens = new Set<string>()
@@ -111,6 +116,34 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
       token_type: 'bearer',
       expires_in: options.tokenLifetimeSeconds ?? 3600,
     })
+  }
+
+  /** ISC's test-invocation API: records the request, answers one invocation per "subscription". */
+  async function onTestInvocation(req: IncomingMessage, res: ServerResponse) {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    if (requireToken && (token === undefined || !validTokens.has(token)))
+      return send(res, 401, { error: 'JWT validation failed' })
+    let body: { triggerId?: unknown; input?: unknown; contentJson?: unknown }
+    try {
+      body = JSON.parse(await readText(req))
+    } catch {
+      return send(res, 400, { detailCode: '400.0 Bad request syntax' })
+    }
+    if (typeof body?.triggerId !== 'string' || typeof body.contentJson !== 'object')
+      return send(res, 400, {
+        detailCode: '400.1 Bad request content',
+        messages: ['triggerId and contentJson are required'],
+      })
+    testInvocations.push(body)
+    const id = `test-invocation-${testInvocations.length}`
+    send(res, 200, [
+      {
+        id,
+        triggerId: body.triggerId,
+        secret: `secret-${testInvocations.length}`,
+        contentJson: body.contentJson,
+      },
+    ])
   }
 
   async function onComplete(invocationId: string, req: IncomingMessage, res: ServerResponse) {
@@ -161,12 +194,14 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
         ? Promise.resolve(send(res, 405))
         : path === '/oauth/token'
           ? onToken(req, res)
-          : invocationId !== undefined
-            ? onComplete(decodeURIComponent(invocationId), req, res)
-            : Promise.resolve(send(res, 404))
+          : path === '/beta/trigger-invocations/test'
+            ? onTestInvocation(req, res)
+            : invocationId !== undefined
+              ? onComplete(decodeURIComponent(invocationId), req, res)
+              : Promise.resolve(send(res, 404))
     handled.catch(() => send(res, 500))
   })
-  server.listen(0, '127.0.0.1')
+  server.listen(options.port ?? 0, '127.0.0.1')
   await once(server, 'listening')
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
@@ -178,6 +213,7 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
     attempts,
     completions,
     tokenRequests,
+    testInvocations,
     failNext(count, status, headers) {
       for (let i = 0; i < count; i++) failures.push(headers ? { status, headers } : { status })
     },

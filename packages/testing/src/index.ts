@@ -1,3 +1,4 @@
+export { type Delivered, type DeliverOptions, type DeliveryTarget, deliver } from './deliver.js'
 export {
   type FakeIsc,
   type FakeIscOptions,
