@@ -6,7 +6,20 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { sampleInput } from '@isc-triggers/testing'
+import {
+  type AnyTrigger,
+  catalog,
+  createTriggerReceiver,
+  type TriggerId,
+  toNodeHandler,
+} from '@isc-triggers/core'
+import {
+  deliver as deliverLikeIsc,
+  type FakeIsc,
+  sampleInput,
+  sampleOutputs,
+  startFakeIsc,
+} from '@isc-triggers/testing'
 
 interface Delivery {
   trigger: string
@@ -160,7 +173,98 @@ async function deliver(base: string, delivery: Delivery) {
 }
 
 const widths = [8, 32, 27, 7, 9, 34, 3]
-const row = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')
+const row = (cells: string[], columns = widths) =>
+  cells.map((cell, i) => cell.padEnd(columns[i] ?? 0)).join('  ')
+const tourWidths = [8, 36, 34, 7, 9, 22, 3]
+
+/** A receiver with a handler for every catalog trigger, request-response ones in `mode`. */
+function tourApp(mode: 'sync' | 'async' | 'dynamic', isc: FakeIsc, handled: Set<string>) {
+  const receiver = createTriggerReceiver({
+    auth: { type: 'bearer', tokens: [token] },
+    logger: false,
+    completion: { allowedCallbackOrigins: [isc.origin] },
+  })
+  for (const trigger of Object.values(catalog as Record<string, AnyTrigger>)) {
+    const output = (sampleOutputs as Record<string, unknown>)[trigger.id]
+    const handler = (_input: unknown, ctx: { defer(): void }) => {
+      handled.add(trigger.id)
+      // In DYNAMIC mode the dynamic approver takes its time (202, then the callback); the other answers now.
+      if (mode === 'dynamic' && trigger.id === 'idn:access-request-dynamic-approver') ctx.defer()
+      return output
+    }
+    receiver.on(
+      trigger,
+      handler as never,
+      (trigger.type === 'request-response' ? { mode } : undefined) as never,
+    )
+  }
+  return toNodeHandler(receiver, { path: '/isc/triggers' })
+}
+
+/**
+ * The tour of the catalog: every trigger delivered like ISC to a receiver (over HTTP, through the
+ * node:http bridge), then each request-response trigger in each reply mode, callbacks to a fake ISC.
+ */
+async function catalogTour(): Promise<number> {
+  const isc = await startFakeIsc()
+  const handled = new Set<string>()
+  const triggers = Object.values(catalog as Record<string, AnyTrigger>).sort((a, b) =>
+    a.id.localeCompare(b.id),
+  )
+  let failures = 0
+  console.log(`\nEvery catalog trigger (${triggers.length}), delivered like ISC to one receiver:\n`)
+  const app = tourApp('sync', isc, handled)
+  const cells: string[] = []
+  for (const trigger of triggers) {
+    const reply = await deliverLikeIsc(app, trigger.id as TriggerId, undefined, { bearer: token })
+    const ok = reply.status === 200 && handled.has(trigger.id)
+    if (!ok) failures++
+    cells.push(`${ok ? 'ok' : 'NO'} ${reply.status} ${trigger.id.padEnd(44)}`)
+  }
+  for (let i = 0; i < cells.length; i += 2)
+    console.log(`  ${cells[i]}${cells[i + 1] ? `  ${cells[i + 1]}` : ''}`)
+
+  console.log('\nRequest-response triggers in each reply mode (callbacks go to a fake ISC):\n')
+  console.log(row(['mode', 'trigger', 'reply', 'status', 'latency', 'then', 'ok'], tourWidths))
+  for (const mode of ['sync', 'async', 'dynamic'] as const) {
+    const modeApp = tourApp(mode, isc, handled)
+    for (const trigger of triggers.filter((t) => t.type === 'request-response')) {
+      const reply = await deliverLikeIsc(modeApp, trigger.id as TriggerId, undefined, {
+        bearer: token,
+        mode,
+        isc,
+      })
+      const completion = reply.completion ? await reply.completion.catch(() => undefined) : undefined
+      const deferred = mode === 'dynamic' && trigger.id === 'idn:access-request-dynamic-approver'
+      const expected = deferred ? 202 : 200
+      const calledBack = mode === 'async' || deferred
+      const ok = reply.status === expected && (calledBack ? completion?.status === 204 : !reply.completion)
+      if (!ok) failures++
+      const then = completion
+        ? `callback, ISC ${completion.status}`
+        : calledBack
+          ? 'NO callback'
+          : 'decision in the reply'
+      const body = JSON.stringify(reply.body)
+      console.log(
+        row(
+          [
+            mode,
+            trigger.id,
+            body.length > 34 ? `${body.slice(0, 31)}...` : body,
+            String(reply.status),
+            `${reply.durationMs.toFixed(1)} ms`,
+            then,
+            ok ? 'yes' : 'NO',
+          ],
+          tourWidths,
+        ),
+      )
+    }
+  }
+  await isc.close()
+  return failures
+}
 
 async function main() {
   let failures = 0
@@ -196,6 +300,7 @@ async function main() {
     await once(child, 'exit')
     logsOf.push([service.name, logs])
   }
+  failures += await catalogTour()
   console.log('\nWhat the services logged (the handlers ran; rejected deliveries reached none):')
   for (const [name, logs] of logsOf) for (const line of logs) console.log(`  ${name.padEnd(8)}| ${line}`)
   console.log(
