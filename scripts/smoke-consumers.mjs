@@ -168,6 +168,7 @@ const consumers = [
     after: [
       [process.execPath, 'nest.cjs'],
       [process.execPath, 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/frameworks.test.cjs'],
+      ['node_modules/.bin/isc-triggers', 'list', '--type', 'request-response'],
     ],
     ts: typeCheck(
       "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
