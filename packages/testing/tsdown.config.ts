@@ -1,5 +1,9 @@
 import { defineConfig } from 'tsdown'
 import { packageBuild } from '../../tsdown.shared.js'
 
-// The library, and the `isc-triggers` command (bin: dist/cli.mjs).
-export default defineConfig({ ...packageBuild, entry: ['src/index.ts', 'src/cli.ts'] })
+// The library, and the `isc-triggers` command (bin: dist/cli.mjs, not an import path).
+export default defineConfig({
+  ...packageBuild,
+  entry: ['src/index.ts', 'src/cli.ts'],
+  exports: { devExports: '@isc-triggers/source', exclude: ['cli'] },
+})
