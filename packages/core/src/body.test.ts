@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { assertJsonContentType, bodyParserFailure, parseBody } from './body.js'
+import { assertIdentityEncoding, assertJsonContentType, bodyParserFailure, parseBody } from './body.js'
 import { readBodyStream } from './body-stream.js'
 import { TriggerError } from './errors.js'
 
@@ -184,5 +184,14 @@ describe('bodyParserFailure', () => {
     expect(bodyParserFailure(new Error('database down'))).toBeUndefined()
     expect(bodyParserFailure(Object.assign(new Error('x'), { type: 'toString' }))).toBeUndefined()
     expect(bodyParserFailure('text')).toBeUndefined()
+  })
+})
+
+describe('assertIdentityEncoding', () => {
+  it.each([undefined, '', 'identity', 'IDENTITY'])('accepts %j', (encoding) => {
+    expect(codeOf(() => assertIdentityEncoding(encoding))).toBeUndefined()
+  })
+  it.each(['gzip', 'deflate', 'br', 'gzip, identity', 'x'.repeat(100)])('refuses %j with 415', (encoding) => {
+    expect(codeOf(() => assertIdentityEncoding(encoding))).toBe('UNSUPPORTED_MEDIA_TYPE')
   })
 })

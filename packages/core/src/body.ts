@@ -22,6 +22,21 @@ export function assertJsonContentType(contentType: string | undefined): void {
   }
 }
 
+/**
+ * Compressed bodies are refused (415), not inflated: ISC sends plain JSON, and inflating would let a
+ * small request expand past every limit (a zip bomb). `identity` (or no header) is accepted.
+ */
+export function assertIdentityEncoding(contentEncoding: string | undefined): void {
+  if (contentEncoding === undefined || contentEncoding === '') return
+  const encoding = contentEncoding.trim().toLowerCase()
+  if (encoding === 'identity') return
+  const named = /^[a-z0-9-]{1,20}$/.test(encoding) ? ` (${encoding})` : ''
+  throw new TriggerError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `Compressed bodies${named} are not accepted: send the JSON uncompressed`,
+  )
+}
+
 export function tooLarge(limit: number): TriggerError {
   return new TriggerError('PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${limit} bytes`)
 }

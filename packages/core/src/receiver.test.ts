@@ -386,3 +386,33 @@ describe('authenticate()', () => {
     expect(await receiver.authenticate({})).toBe(false)
   })
 })
+
+describe('compressed bodies', () => {
+  it('refuses a gzip body with 415 before reading it, over a real socket, without calling the handler', async () => {
+    const { gzipSync } = await import('node:zlib')
+    let calls = 0
+    const receiver = receiverWith().on('idn:identity-created', () => {
+      calls++
+    })
+    const server = createServer(toNodeHandler(receiver, { path: '/isc/triggers' }))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const port = (server.address() as AddressInfo).port
+      // A small gzip body that inflates to 10 MiB: refused, never inflated.
+      const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 32))
+      const res = await fetch(`http://127.0.0.1:${port}/isc/triggers/identity-created`, {
+        method: 'POST',
+        headers: { ...headers, 'content-encoding': 'gzip' },
+        body: bomb,
+      })
+      expect(res.status).toBe(415)
+      const body = await res.json()
+      expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
+      expect(body.error.message).toContain('uncompressed')
+      expect(calls).toBe(0)
+    } finally {
+      server.close()
+    }
+  })
+})

@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from './auth.js'
-import { assertJsonContentType, type JsonObject, parseBody, tooLarge } from './body.js'
+import {
+  assertIdentityEncoding,
+  assertJsonContentType,
+  type JsonObject,
+  parseBody,
+  tooLarge,
+} from './body.js'
 import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
 import { normaliseOrigins } from './callback-guard.js'
 import { type Catalog, catalog } from './catalog/index.js'
@@ -291,6 +297,7 @@ class Receiver implements TriggerReceiver {
     const verifying = this.#verify(headers)
     if (verifying) await verifying // only a custom verifier is asynchronous
     assertJsonContentType(headers['content-type'])
+    assertIdentityEncoding(headers['content-encoding'])
     // A trigger named in the URL is resolved before the body is read.
     const named = request.trigger ? this.#resolve(request.trigger) : undefined
     const body = await this.#readBody(request.body, headers)
