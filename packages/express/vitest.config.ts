@@ -3,5 +3,6 @@ import { shared } from '../../vitest.shared.js'
 
 export default defineProject({
   ...shared,
-  test: { name: 'express', include: ['src/**/*.test.ts'] },
+  // --expose-gc: the load test measures the heap after a real collection.
+  test: { name: 'express', include: ['src/**/*.test.ts'], execArgv: ['--expose-gc'] },
 })
