@@ -4,6 +4,7 @@ import {
   handleHarness,
   httpHarness,
   runAdapterContract,
+  runReceiverProperties,
 } from '@isc-triggers-internal/test-utils'
 import { toNodeHandler } from './node.js'
 
@@ -23,4 +24,9 @@ runAdapterContract(
     return httpHarness(server)
   },
   { passThrough: true },
+)
+
+runReceiverProperties('handle()', handleHarness)
+runReceiverProperties('node:http via toNodeHandler', (receiver) =>
+  httpHarness(createServer(toNodeHandler(receiver, { path: '/isc/triggers' }))),
 )

@@ -1,4 +1,10 @@
-import { FALLTHROUGH_STATUS, httpHarness, MOUNT, runAdapterContract } from '@isc-triggers-internal/test-utils'
+import {
+  FALLTHROUGH_STATUS,
+  httpHarness,
+  MOUNT,
+  runAdapterContract,
+  runReceiverProperties,
+} from '@isc-triggers-internal/test-utils'
 import express5 from 'express'
 import express4 from 'express-v4'
 import { createTriggerMiddleware } from './middleware.js'
@@ -50,3 +56,9 @@ for (const [major, express] of majors) {
     return httpHarness(app)
   })
 }
+
+runReceiverProperties('express 5, app.use(path)', (receiver) => {
+  const app = express5()
+  app.use(MOUNT, createTriggerMiddleware(receiver))
+  return httpHarness(app)
+})

@@ -1,4 +1,10 @@
-import { FALLTHROUGH_STATUS, httpHarness, MOUNT, runAdapterContract } from '@isc-triggers-internal/test-utils'
+import {
+  FALLTHROUGH_STATUS,
+  httpHarness,
+  MOUNT,
+  runAdapterContract,
+  runReceiverProperties,
+} from '@isc-triggers-internal/test-utils'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import Koa3 from 'koa'
@@ -67,3 +73,9 @@ for (const [major, Koa] of majors) {
     },
   )
 }
+
+runReceiverProperties('koa 3, app.use with a path', (receiver) => {
+  const app = new Koa3()
+  app.use(createTriggerMiddleware(receiver, { path: MOUNT }))
+  return httpHarness(app.callback())
+})

@@ -13,7 +13,7 @@ export interface HarnessRequest {
   method: string
   path: string
   headers: Record<string, string>
-  body?: string
+  body?: string | Buffer
 }
 
 export interface HarnessResponse {

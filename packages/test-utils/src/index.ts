@@ -11,3 +11,4 @@ export {
 export { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
 export { identityCreatedSample, invocationMetadata, preApprovalSample } from './fixtures.js'
 export { handleHarness, httpHarness } from './harness.js'
+export { runReceiverProperties } from './properties.js'
