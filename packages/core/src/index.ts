@@ -12,6 +12,13 @@ export {
   createCompletionClient,
 } from './completion.js'
 export {
+  createMemoryDedupeStore,
+  createRedisDedupeStore,
+  type DedupeOptions,
+  type DedupeStore,
+  type RedisLikeClient,
+} from './dedupe.js'
+export {
   isTriggerError,
   TRIGGER_ERROR_STATUS,
   TriggerConfigError,

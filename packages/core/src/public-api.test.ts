@@ -13,6 +13,8 @@ it('exports exactly the public runtime API', () => {
       "catalog",
       "completeInvocation",
       "createCompletionClient",
+      "createMemoryDedupeStore",
+      "createRedisDedupeStore",
       "createTriggerReceiver",
       "defineTrigger",
       "handleNodeRequest",

@@ -11,12 +11,13 @@ import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
 import { normaliseOrigins } from './callback-guard.js'
 import { type Catalog, catalog } from './catalog/index.js'
 import { type CompletionOptions, createCompletionClient } from './completion.js'
+import { type DedupeOptions, dedupeKey, dedupeTtl } from './dedupe.js'
 import { createHandlerEntry, type DispatchEnv, dispatch, type HandlerEntry } from './dispatch.js'
 import { TriggerConfigError, TriggerError } from './errors.js'
 import { type HeadersInput, normaliseHeaders, type TriggerHeaders } from './headers.js'
 import { splitMetadata } from './invocation.js'
 import { type AnyTrigger, defineTrigger, type FireAndForgetTrigger, shortName } from './registry.js'
-import { type TriggerReply, toErrorReply } from './reply.js'
+import { ackReply, type TriggerReply, toErrorReply } from './reply.js'
 import type {
   HandlerOptions,
   TriggerContext,
@@ -56,6 +57,14 @@ export interface TriggerReceiverOptions {
    * trusted besides ISC's API hosts, the invocation deadline, retries and an outcome hook.
    */
   completion?: CompletionOptions
+  /**
+   * Runs each delivery's handler once, even when it arrives twice or on several instances: a key is
+   * claimed in `store` before the handler runs and released if the handler fails. A duplicate
+   * fire-and-forget or ASYNC delivery is acknowledged without running the handler; a duplicate SYNC
+   * or DYNAMIC one gets 409. If the store fails, the delivery runs anyway (and is logged): ISC does
+   * not redeliver, so losing an event is worse than running it twice.
+   */
+  dedupe?: DedupeOptions
 }
 
 /**
@@ -172,6 +181,8 @@ class Receiver implements TriggerReceiver {
   readonly #bodyTimeoutMs: number
   readonly #logger: TriggerLogger
   readonly #onUnknownTrigger: TriggerReceiverOptions['onUnknownTrigger']
+  readonly #dedupe: DedupeOptions | undefined
+  readonly #dedupeTtl: number
   /** Handlers by full id and by unambiguous short name (`null` marks an ambiguous one). */
   readonly #byId = new Map<string, HandlerEntry>()
   readonly #byName = new Map<string, HandlerEntry | null>()
@@ -192,6 +203,12 @@ class Receiver implements TriggerReceiver {
     if (options.onUnknownTrigger !== undefined && typeof options.onUnknownTrigger !== 'function')
       throw new TriggerConfigError('onUnknownTrigger must be a function (input, ctx) => unknown')
     this.#onUnknownTrigger = options.onUnknownTrigger
+    if (options.dedupe !== undefined && typeof options.dedupe?.store?.claim !== 'function')
+      throw new TriggerConfigError(
+        'dedupe.store must be a DedupeStore (createMemoryDedupeStore(), createRedisDedupeStore(client))',
+      )
+    this.#dedupe = options.dedupe
+    this.#dedupeTtl = options.dedupe ? dedupeTtl(options.dedupe) : 0
     const completion = options.completion ?? {}
     this.#env = {
       logger: this.#logger,
@@ -305,7 +322,43 @@ class Receiver implements TriggerReceiver {
     const entry = named ?? this.#resolveFromMetadata(invocation)
     const trigger = entry.trigger
     const payload = validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
-    return dispatch(entry, payload, invocation, receivedAt, this.#env)
+    const key = this.#dedupe ? dedupeKey(this.#dedupe, trigger, payload, invocation) : undefined
+    if (key === undefined) return dispatch(entry, payload, invocation, receivedAt, this.#env)
+    return this.#dispatchOnce(key, entry, payload, invocation, receivedAt)
+  }
+
+  /** Dispatches only if this delivery's key is claimed here first; gives the claim back on failure. */
+  async #dispatchOnce(
+    key: string,
+    entry: HandlerEntry,
+    payload: unknown,
+    invocation: TriggerInvocation | undefined,
+    receivedAt: Date,
+  ): Promise<TriggerReply> {
+    const store = this.#dedupe!.store
+    let claimed: boolean
+    try {
+      claimed = await store.claim(key, this.#dedupeTtl)
+    } catch (error) {
+      this.#logger.error(`The dedupe store failed; ${entry.trigger.id} runs without deduplication`, { error })
+      return dispatch(entry, payload, invocation, receivedAt, this.#env)
+    }
+    if (!claimed) {
+      if (entry.trigger.type === 'fire-and-forget' || entry.mode === 'async') return ackReply()
+      throw new TriggerError(
+        'DUPLICATE_DELIVERY',
+        `This ${entry.trigger.id} delivery is already being handled`,
+      )
+    }
+    let reply: TriggerReply
+    try {
+      reply = await dispatch(entry, payload, invocation, receivedAt, this.#env)
+    } catch (error) {
+      await Promise.resolve(store.release(key)).catch(() => {})
+      throw error
+    }
+    if (reply.status >= 500) await Promise.resolve(store.release(key)).catch(() => {})
+    return reply
   }
 
   #readBody(body: TriggerRequest['body'], headers: TriggerHeaders): JsonObject | Promise<JsonObject> {
