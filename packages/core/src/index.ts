@@ -42,6 +42,7 @@ export {
 } from './node.js'
 export {
   type CloseOptions,
+  type CloseReport,
   createTriggerReceiver,
   type TriggerReceiver,
   type TriggerReceiverOptions,

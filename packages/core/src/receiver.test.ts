@@ -214,7 +214,9 @@ describe('close()', () => {
     const body = JSON.stringify(identityCreatedSample())
     const inFlight = receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
     await sleep(5)
-    await receiver.close()
+    const report = await receiver.close()
+    expect(report.abandoned).toBe(0)
+    expect(report.drainedMs).toBeGreaterThanOrEqual(30)
     expect(finished).toBe(true)
     expect((await inFlight).status).toBe(200)
     const late = await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
@@ -252,7 +254,8 @@ describe('close()', () => {
       trigger: 'identity-created',
     })
     await sleep(5)
-    await receiver.close({ timeoutMs: 150 })
+    const report = await receiver.close({ timeoutMs: 150 })
+    expect(report.abandoned).toBe(1)
     expect(Date.now() - started).toBeLessThan(1_000)
     expect(signals[0]?.aborted).toBe(true)
   })
@@ -414,5 +417,76 @@ describe('compressed bodies', () => {
     } finally {
       server.close()
     }
+  })
+})
+
+describe('hostile clients over a raw socket', () => {
+  async function start() {
+    let calls = 0
+    const receiver = receiverWith({ bodyTimeoutMs: 2_000 }).on('idn:identity-created', () => {
+      calls++
+    })
+    const server = createServer(toNodeHandler(receiver, { path: '/isc/triggers' }))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const port = (server.address() as AddressInfo).port
+    return { receiver, server, port, calls: () => calls }
+  }
+  const head = (length: number) =>
+    `POST /isc/triggers/identity-created HTTP/1.1\r\nHost: x\r\nAuthorization: ${bearer(TEST_TOKEN)}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`
+
+  it('a client that disconnects mid-body leaves nothing behind: no handler call, nothing in flight', async () => {
+    const { receiver, server, port, calls } = await start()
+    const { connect } = await import('node:net')
+    const socket = connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(`${head(1000)}{"identity":{"type":"IDENTITY",`)
+    await sleep(30)
+    socket.destroy()
+    await sleep(50)
+    const report = await receiver.close({ timeoutMs: 500 })
+    expect(report).toMatchObject({ abandoned: 0 })
+    expect(report.drainedMs).toBeLessThan(100)
+    expect(calls()).toBe(0)
+    server.close()
+  })
+
+  it('a Content-Length that promises more than is sent: the body times out (408), no handler call', async () => {
+    const { receiver, server, port, calls } = await start()
+    const { connect } = await import('node:net')
+    const socket = connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    const body = JSON.stringify(identityCreatedSample())
+    let reply = ''
+    socket.on('data', (chunk) => {
+      reply += chunk
+    })
+    socket.write(head(body.length + 50) + body)
+    await once(socket, 'close')
+    expect(reply).toMatch(/^HTTP\/1\.1 408/)
+    expect(reply).toContain('"REQUEST_TIMEOUT"')
+    expect(calls()).toBe(0)
+    expect((await receiver.close({ timeoutMs: 500 })).abandoned).toBe(0)
+    server.close()
+  }, 10_000)
+
+  // Node's HTTP parser reads only the declared bytes as the body (not JSON here) and rejects the rest
+  // as a malformed next request with its own 400, closing the connection: either way a 400, no call.
+  it('a Content-Length that declares less than is sent: 400, no handler call', async () => {
+    const { server, port, calls } = await start()
+    const { connect } = await import('node:net')
+    const socket = connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    const body = JSON.stringify(identityCreatedSample())
+    let reply = ''
+    socket.on('data', (chunk) => {
+      reply += chunk
+    })
+    socket.write(head(10) + body)
+    await once(socket, 'close')
+    expect(reply).toMatch(/^HTTP\/1\.1 400/)
+    expect(calls()).toBe(0)
+    server.close()
   })
 })

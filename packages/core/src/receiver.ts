@@ -89,6 +89,14 @@ export interface CloseOptions {
   timeoutMs?: number
 }
 
+/** What `receiver.close()` did: how long it waited, and how much work it had to abandon. */
+export interface CloseReport {
+  /** Milliseconds from `close()` to drained (or to the timeout). */
+  drainedMs: number
+  /** Deliveries and callbacks still running at the timeout (their `ctx.signal` was aborted). */
+  abandoned: number
+}
+
 /**
  * Receives ISC trigger deliveries: authenticates, reads and validates them, runs the handler and
  * answers as ISC expects. Create it with {@link createTriggerReceiver}.
@@ -149,7 +157,7 @@ export interface TriggerReceiver {
    * @example
    * process.on('SIGTERM', () => receiver.close().then(() => server.close()))
    */
-  close(options?: CloseOptions): Promise<void>
+  close(options?: CloseOptions): Promise<CloseReport>
 }
 
 const DEFAULT_BODY_LIMIT = 1_048_576
@@ -266,7 +274,8 @@ class Receiver implements TriggerReceiver {
     return new Response(reply.body, { status: reply.status, headers: reply.headers })
   }
 
-  async close({ timeoutMs = 10_000 }: CloseOptions = {}): Promise<void> {
+  async close({ timeoutMs = 10_000 }: CloseOptions = {}): Promise<CloseReport> {
+    const started = Date.now()
     this.#closed = true
     const drained = new Promise<void>((resolve) => {
       const check = () => {
@@ -281,12 +290,12 @@ class Receiver implements TriggerReceiver {
     })
     const outcome = await Promise.race([drained, late])
     clearTimeout(timer)
-    if (outcome === 'late') {
-      this.#logger.warn(
-        `close(): ${this.#active + this.#background.size} deliveries still running were abandoned`,
-      )
+    const abandoned = outcome === 'late' ? this.#active + this.#background.size : 0
+    if (abandoned > 0) {
+      this.#logger.warn(`close(): ${abandoned} deliveries or callbacks still running were abandoned`)
       this.#closing.abort(new TriggerError('SHUTTING_DOWN', 'The receiver closed'))
     }
+    return { drainedMs: Date.now() - started, abandoned }
   }
 
   /** Keeps background work visible to close(); its outcome is the caller's to report. */

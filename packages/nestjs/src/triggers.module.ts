@@ -62,7 +62,7 @@ export class TriggersModule extends ConfigurableModuleClass implements OnApplica
   }
 
   /** Finishes in-flight deliveries and pending callbacks when the application shuts down. */
-  onApplicationShutdown(): Promise<void> {
-    return this.receiver.close()
+  async onApplicationShutdown(): Promise<void> {
+    await this.receiver.close()
   }
 }
