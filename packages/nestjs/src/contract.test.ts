@@ -6,6 +6,7 @@ import {
   httpHarness,
   MOUNT,
   runAdapterContract,
+  runReceiverProperties,
 } from '@isc-triggers-internal/test-utils'
 import {
   All,
@@ -106,3 +107,12 @@ runAdapterContract(
   (receiver) => nestHarness(receiver, { rawBody: true, userGlobals: true }),
   { skip: parserOwnsMalformedJson },
 )
+
+// Nest's own body parser answers malformed and compressed bodies before any route (its error format,
+// `{ statusCode, message }`); everything else must hold as for every adapter.
+runReceiverProperties('nestjs, default body parser', (receiver) => nestHarness(receiver, {}), {
+  frameworkRejection: (body) =>
+    typeof body.statusCode === 'number' &&
+    body.statusCode < 500 &&
+    !('error' in body && typeof body.error === 'object'),
+})
