@@ -93,7 +93,11 @@ function normalisePath(path: string | undefined): string {
  * triggerSegment('/health', '/isc/triggers') // undefined
  */
 export function triggerSegment(url: string, base: string): string | undefined {
-  base = normalisePath(base)
+  return segmentUnder(url, normalisePath(base))
+}
+
+/** {@link triggerSegment} with a mount path already normalised (the per-request path). */
+function segmentUnder(url: string, base: string): string | undefined {
   const query = url.indexOf('?')
   let pathname = query === -1 ? url : url.slice(0, query)
   if (base !== '') {
@@ -211,7 +215,7 @@ function deliverAt(
   next: ((error?: unknown) => void) | undefined,
   parserError: unknown,
 ): void {
-  const segment = triggerSegment(req.url ?? '/', base)
+  const segment = segmentUnder(req.url ?? '/', base)
   if (segment === undefined) {
     if (next) next()
     else writeReply(res, toErrorReply(new TriggerError('UNKNOWN_TRIGGER', 'Nothing is mounted at this path')))

@@ -93,6 +93,10 @@ const ciemSource = {
   sourceName: z.string().optional(),
   sourceNativeId: z.string().optional(),
 }
+/** Who changed a CIEM setting, when a person did. */
+const ciemActor = { identityId: z.string().optional(), identityDisplayName: z.string().optional() }
+/** A list of scopes with its count and whether it was cut short. */
+const scopeList = { total: z.number().int().min(1).optional(), truncated: z.boolean().optional() }
 
 /** `idn:ciem-auto-include-scope-setting-changed`: a CIEM source's auto-include scope setting changed. Id guessed from the docs page. */
 export const ciemAutoIncludeScopeSettingChanged = defineTrigger({
@@ -102,8 +106,7 @@ export const ciemAutoIncludeScopeSettingChanged = defineTrigger({
   confirmed: false,
   input: z.looseObject({
     ...ciemSource,
-    identityId: z.string().optional(),
-    identityDisplayName: z.string().optional(),
+    ...ciemActor,
   }),
 })
 
@@ -118,8 +121,7 @@ export const ciemNewScopeDetected = defineTrigger({
     org: z.string().optional(),
     scopesDiscovered: z.array(scope).optional(),
     scopesEnabled: z.boolean().optional(),
-    total: z.number().int().min(1).optional(),
-    truncated: z.boolean().optional(),
+    ...scopeList,
   }),
 })
 
@@ -131,10 +133,8 @@ export const ciemScopeSelectionChanged = defineTrigger({
   confirmed: false,
   input: z.looseObject({
     ...ciemSource,
-    identityId: z.string().optional(),
-    identityDisplayName: z.string().optional(),
+    ...ciemActor,
     scopesModified: z.array(scope).optional(),
-    total: z.number().int().min(1).optional(),
-    truncated: z.boolean().optional(),
+    ...scopeList,
   }),
 })
