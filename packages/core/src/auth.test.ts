@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import * as crypto from 'node:crypto'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { type AuthOptions, createAuthVerifier } from './auth.js'
 import { TriggerConfigError, TriggerError } from './errors.js'
+
+// Pass-through, so the tests can see every comparison the verifier makes.
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:crypto')>()
+  return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) }
+})
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64')
 
@@ -95,5 +102,29 @@ describe('createAuthVerifier', () => {
     const verify = createAuthVerifier({ type: 'bearer', tokens })
     expect(() => verify({ authorization: 'Bearer token-49' })).not.toThrow()
     expect(() => verify({ authorization: 'Bearer token-50' })).toThrow(TriggerError)
+  })
+
+  describe('compares in constant time', () => {
+    const compare = vi.mocked(crypto.timingSafeEqual)
+    beforeEach(() => {
+      compare.mockClear() // (returning the mock would make vitest call it as a teardown)
+    })
+
+    it.each([
+      ['the first token matches', 'Bearer alpha-token'],
+      ['the second token matches', 'Bearer beta-token'],
+      ['nothing matches, same length', 'Bearer alpha-tokeX'],
+      ['nothing matches, another length', 'Bearer a'],
+    ])('with timingSafeEqual against every configured token when %s', async (_name, header) => {
+      await verdict(bearerAuth, header)
+      expect(compare).toHaveBeenCalledTimes(2)
+      // Every comparison is between equal lengths, whatever was presented.
+      for (const [a, b] of compare.mock.calls) expect(a.byteLength).toBe(b.byteLength)
+    })
+
+    it('with timingSafeEqual for basic credentials too', async () => {
+      await verdict(basicAuth, `Basic ${b64('isc:p:a:sX')}`)
+      expect(compare).toHaveBeenCalledTimes(2)
+    })
   })
 })

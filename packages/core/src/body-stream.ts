@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import { tooLarge } from './body.js'
+import type { DeadlineQueue } from './deadlines.js'
 import { TriggerError } from './errors.js'
 
 /** A body that has not been read yet: a Node stream, a Web `ReadableStream`, or any async iterable of bytes. */
@@ -9,8 +10,8 @@ export type BodyStream = Readable | ReadableStream<Uint8Array> | AsyncIterable<U
 export interface ReadLimits {
   /** Most bytes accepted; reading stops as soon as it is passed. */
   limit: number
-  /** Longest wait for the whole body, in milliseconds. */
-  timeoutMs: number
+  /** Where the wait for the whole body is timed (one queue per receiver, one length). */
+  deadlines: DeadlineQueue
 }
 
 export function isBodyStream(body: unknown): body is BodyStream {
@@ -36,66 +37,69 @@ function concat(chunks: Buffer[], total: number): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
 }
 
+const consumed = () =>
+  new TriggerError(
+    'BODY_CONSUMED',
+    'The request body was read before the receiver saw it and no parsed or raw body was kept: ' +
+      'mount the receiver before body parsers, or keep the raw body',
+  )
+
 /**
  * Reads a Node stream with 'data' events (the fastest way in Node), stopping at the limit
- * instead of buffering first, and at the time limit.
+ * instead of buffering first, and at the deadline. Listeners are not removed after a success:
+ * the stream has ended, and a request is read once.
  */
-function readNodeStream(stream: Readable, { limit, timeoutMs }: ReadLimits): Promise<Buffer> {
-  if (stream.readableEnded)
-    return Promise.reject(
-      new TriggerError(
-        'BODY_CONSUMED',
-        'The request body was read before the receiver saw it and no parsed or raw body was kept: ' +
-          'mount the receiver before body parsers, or keep the raw body',
-      ),
-    )
+function readNodeStream(stream: Readable, { limit, deadlines }: ReadLimits): Promise<Buffer> {
+  if (stream.readableEnded) return Promise.reject(consumed())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let total = 0
-    let timer: NodeJS.Timeout | undefined
-    const finish = (error: TriggerError | undefined) => {
+    let settled = false
+    // Errors are made only when they happen: a TriggerError captures a stack trace.
+    const fail = (error: () => TriggerError) => {
+      if (settled) return
+      settled = true
+      deadlines.cancel(deadline)
+      // Stop pulling data; Node's HTTP server discards what is left once the reply is sent.
       stream.off('data', onData)
-      stream.off('end', onEnd)
-      stream.off('error', onError)
-      stream.off('close', onClose)
-      if (timer) clearTimeout(timer)
-      if (error) {
-        // Stop pulling data; Node's HTTP server discards what is left once the reply is sent.
-        stream.pause()
-        reject(error)
-      } else resolve(concat(chunks, total))
+      stream.pause()
+      reject(error())
     }
     const onData = (chunk: Buffer | string) => {
       const buffer = toBuffer(chunk)
       total += buffer.byteLength
-      if (total > limit) finish(tooLarge(limit))
+      if (total > limit) fail(() => tooLarge(limit))
       else chunks.push(buffer)
     }
-    const onEnd = () => finish(undefined)
-    const onError = () => finish(incomplete())
-    const onClose = () => finish(incomplete())
+    const onEnd = () => {
+      if (settled) return
+      settled = true
+      deadlines.cancel(deadline)
+      resolve(concat(chunks, total))
+    }
+    const deadline = deadlines.start(() => fail(() => timedOut(deadlines.ms)))
     stream.on('data', onData)
     stream.on('end', onEnd)
-    stream.on('error', onError)
-    stream.on('close', onClose)
-    if (!stream.readableEnded) timer = setTimeout(() => finish(timedOut(timeoutMs)), timeoutMs)
+    stream.on('error', () => fail(incomplete))
+    stream.on('close', () => fail(incomplete))
   })
 }
 
 async function readIterable(
   body: AsyncIterable<Uint8Array>,
-  { limit, timeoutMs }: ReadLimits,
+  { limit, deadlines }: ReadLimits,
 ): Promise<Buffer> {
   const iterator = body[Symbol.asyncIterator]()
   const chunks: Buffer[] = []
   let total = 0
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut(timeoutMs)), timeoutMs)
+  let expire: (error: TriggerError) => void = () => {}
+  const late = new Promise<never>((_, reject) => {
+    expire = reject
   })
+  const deadline = deadlines.start(() => expire(timedOut(deadlines.ms)))
   try {
     for (;;) {
-      const step = await Promise.race([iterator.next(), deadline])
+      const step = await Promise.race([iterator.next(), late])
       if (step.done) return concat(chunks, total)
       const buffer = toBuffer(step.value)
       total += buffer.byteLength
@@ -107,7 +111,7 @@ async function readIterable(
     if (error instanceof TriggerError) throw error
     throw incomplete()
   } finally {
-    clearTimeout(timer)
+    deadlines.cancel(deadline)
   }
 }
 
@@ -115,7 +119,7 @@ async function readIterable(
  * Reads a body stream into one buffer within the size and time limits.
  *
  * @example
- * const bytes = await readBodyStream(req, { limit: 1_048_576, timeoutMs: 10_000 })
+ * const bytes = await readBodyStream(req, { limit: 1_048_576, deadlines: new DeadlineQueue(10_000) })
  */
 export function readBodyStream(body: BodyStream, limits: ReadLimits): Promise<Buffer> {
   if (typeof (body as Readable).on === 'function' && typeof (body as Readable).resume === 'function')

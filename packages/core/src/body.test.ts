@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { assertIdentityEncoding, assertJsonContentType, bodyParserFailure, parseBody } from './body.js'
 import { readBodyStream } from './body-stream.js'
+import { DeadlineQueue } from './deadlines.js'
 import { TriggerError } from './errors.js'
 
 const LIMIT = 1024
@@ -80,7 +81,7 @@ describe('parseBody: every buffered state', () => {
 })
 
 describe('readBodyStream: bodies not read yet', () => {
-  const limits = { limit: LIMIT, timeoutMs: 1000 }
+  const limits = { limit: LIMIT, deadlines: new DeadlineQueue(1000) }
 
   it.each([
     [
@@ -126,15 +127,15 @@ describe('readBodyStream: bodies not read yet', () => {
   it('times out a body that never finishes', async () => {
     const stalled = new Readable({ read() {} })
     stalled.push('{"a":')
-    expect(await codeOfAsync(readBodyStream(stalled, { limit: LIMIT, timeoutMs: 50 }))).toBe(
-      'REQUEST_TIMEOUT',
-    )
+    expect(
+      await codeOfAsync(readBodyStream(stalled, { limit: LIMIT, deadlines: new DeadlineQueue(50) })),
+    ).toBe('REQUEST_TIMEOUT')
     const stalledIterable = {
       [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<Uint8Array>>(() => {}) }),
     }
-    expect(await codeOfAsync(readBodyStream(stalledIterable, { limit: LIMIT, timeoutMs: 50 }))).toBe(
-      'REQUEST_TIMEOUT',
-    )
+    expect(
+      await codeOfAsync(readBodyStream(stalledIterable, { limit: LIMIT, deadlines: new DeadlineQueue(50) })),
+    ).toBe('REQUEST_TIMEOUT')
   })
 
   it('reports a stream that errors or closes early as incomplete', async () => {

@@ -191,24 +191,37 @@ function deadlineController(deadline: number): { controller: AbortController; st
   return { controller, stop: () => clearTimeout(timer) }
 }
 
-async function runFireAndForget(entry: HandlerEntry, input: unknown, ctx: TriggerContext, env: DispatchEnv) {
+/** Fire-and-forget: `200 {}` once the handler is done (at once when it returns without a promise). */
+function runFireAndForget(
+  entry: HandlerEntry,
+  input: unknown,
+  ctx: TriggerContext,
+  env: DispatchEnv,
+): TriggerReply | Promise<TriggerReply> {
+  let returned: unknown
   try {
-    await invoke(entry, input, ctx)
+    returned = entry.handler(input, ctx)
   } catch (error) {
     throw handlerFailed(entry.trigger, error, env)
   }
-  return ackReply()
+  if (!isThenable(returned)) return ackReply()
+  return Promise.resolve(returned).then(
+    () => ackReply(),
+    (error: unknown) => {
+      throw handlerFailed(entry.trigger, error, env)
+    },
+  )
 }
 
 /** SYNC: the decision is the reply, within the budget; past it, the fallback or a 504. */
-async function runSync(
+function runSync(
   entry: HandlerEntry,
   trigger: RequestResponseTrigger,
   input: unknown,
   ctx: TriggerContext,
   controller: () => AbortController,
   env: DispatchEnv,
-): Promise<TriggerReply> {
+): TriggerReply | Promise<TriggerReply> {
   let returned: unknown
   try {
     returned = entry.handler(input, ctx)
@@ -217,7 +230,17 @@ async function runSync(
   }
   // A handler that answers synchronously needs no timer.
   if (!isThenable(returned)) return jsonReply(200, checkedOutput(trigger, returned, env))
-  const work = Promise.resolve(returned)
+  return awaitSync(entry, trigger, Promise.resolve(returned), controller, env)
+}
+
+/** A SYNC handler's promise, raced against its budget. */
+async function awaitSync(
+  entry: HandlerEntry,
+  trigger: RequestResponseTrigger,
+  work: Promise<unknown>,
+  controller: () => AbortController,
+  env: DispatchEnv,
+): Promise<TriggerReply> {
   const { expired, cancel } = budget(entry.timeoutMs)
   let result: unknown
   try {
@@ -262,7 +285,9 @@ function syncDefer(): never {
 function noop(): void {}
 
 /**
- * Runs a validated delivery through its handler and produces the reply of DESIGN.md's table.
+ * Runs a validated delivery through its handler and produces the reply of DESIGN.md's table: at
+ * once when the handler returns without a promise, else a promise of it. A synchronous throw
+ * means an error reply.
  *
  * @example
  * const reply = await dispatch(entry, input, invocation, new Date(), env) // { status: 200, body: '{}' }
@@ -273,7 +298,7 @@ export function dispatch(
   invocation: TriggerInvocation | undefined,
   receivedAt: Date,
   env: DispatchEnv,
-): Promise<TriggerReply> {
+): TriggerReply | Promise<TriggerReply> {
   const trigger = entry.trigger
   if (trigger.type === 'fire-and-forget') {
     const ctx: TriggerContext = { trigger, invocation, signal: env.closing, receivedAt, defer: noop }
@@ -304,7 +329,7 @@ export function dispatch(
   if (entry.mode === 'async') {
     const ctx: TriggerContext = { trigger, invocation, signal: controller.signal, receivedAt, defer: noop }
     completeLater(trigger, invoke(entry, input, ctx), target, deadline, stop, env)
-    return Promise.resolve(ackReply())
+    return ackReply()
   }
   return runDynamic(
     entry,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { bodyParserFailure } from './body.js'
 import { TriggerError } from './errors.js'
-import type { TriggerReceiver, TriggerRequest } from './receiver.js'
+import { type ReplyingReceiver, replyTo, type TriggerReceiver, type TriggerRequest } from './receiver.js'
 import { type TriggerReply, toErrorReply } from './reply.js'
 
 /**
@@ -140,18 +140,13 @@ export function receiveNodeRequest(
   req: IncomingMessage,
   delivery: NodeDelivery = {},
 ): Promise<TriggerReply> {
-  let body = delivery.body ?? bodyOf(req as ParsedRequest, delivery.parsed)
-  if (delivery.parserError !== undefined) {
-    const failure = bodyParserFailure(delivery.parserError)
-    if (!failure) return Promise.reject(delivery.parserError)
-    body = failingBody(failure)
+  let request: TriggerRequest
+  try {
+    request = toTriggerRequest(req, delivery)
+  } catch (error) {
+    return Promise.reject(error)
   }
-  return receiver.handle({
-    method: req.method ?? 'GET',
-    headers: req.headers,
-    body,
-    trigger: delivery.trigger,
-  })
+  return receiver.handle(request)
 }
 
 /**
@@ -161,13 +156,58 @@ export function receiveNodeRequest(
  * @example
  * await handleNodeRequest(receiver, req, res, { trigger: req.params.trigger })
  */
-export async function handleNodeRequest(
+export function handleNodeRequest(
   receiver: TriggerReceiver,
   req: IncomingMessage,
   res: ServerResponse,
   delivery: NodeDelivery = {},
 ): Promise<void> {
-  writeReply(res, await receiveNodeRequest(receiver, req, delivery))
+  return new Promise((resolve, reject) =>
+    deliver(receiver, req, res, delivery, (error) => (error === undefined ? resolve() : reject(error))),
+  )
+}
+
+/** The delivery as the receiver takes it; throws an error a framework raised that is not a body parser's. */
+function toTriggerRequest(req: IncomingMessage, delivery: NodeDelivery): TriggerRequest {
+  let body = delivery.body ?? bodyOf(req as ParsedRequest, delivery.parsed)
+  if (delivery.parserError !== undefined) {
+    const failure = bodyParserFailure(delivery.parserError)
+    if (!failure) throw delivery.parserError
+    body = failingBody(failure)
+  }
+  return { method: req.method ?? 'GET', headers: req.headers, body, trigger: delivery.trigger }
+}
+
+/**
+ * Handles one Node request and writes the reply, then calls `done()`; `done(error)` when the
+ * request is not one to answer (a framework's own error) or the reply could not be written.
+ * Without promises on the way when the receiver is this package's (see `replyTo`).
+ */
+function deliver(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  delivery: NodeDelivery,
+  done: (error?: unknown) => void,
+): void {
+  let request: TriggerRequest
+  try {
+    request = toTriggerRequest(req, delivery)
+  } catch (error) {
+    done(error)
+    return
+  }
+  const send = (reply: TriggerReply) => {
+    try {
+      writeReply(res, reply)
+    } catch (error) {
+      done(error)
+      return
+    }
+    done()
+  }
+  if (replyTo in receiver) (receiver as ReplyingReceiver)[replyTo](request, send)
+  else receiver.handle(request).then(send, (error: unknown) => send(toErrorReply(error)))
 }
 
 /** A body whose reading fails as the parser did, so the receiver answers it in its order (auth first). */
@@ -222,9 +262,10 @@ function deliverAt(
     return
   }
   const trigger = segment === '' ? undefined : segment
-  handleNodeRequest(receiver, req, res, { trigger, parserError }).catch((error) => {
-    // handle() never rejects; this is a last guard so a bug cannot leave the request hanging.
+  deliver(receiver, req, res, { trigger, parserError }, (error) => {
+    if (error === undefined) return
     if (next) next(error)
-    else writeReply(res, toErrorReply(error))
+    else if (!res.headersSent) writeReply(res, toErrorReply(error))
+    else res.destroy()
   })
 }

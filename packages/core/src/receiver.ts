@@ -11,6 +11,7 @@ import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
 import { normaliseOrigins } from './callback-guard.js'
 import { type Catalog, catalog } from './catalog/index.js'
 import { type CompletionOptions, createCompletionClient } from './completion.js'
+import { DeadlineQueue } from './deadlines.js'
 import { type DedupeOptions, dedupeKey, dedupeTtl } from './dedupe.js'
 import { createHandlerEntry, type DispatchEnv, dispatch, type HandlerEntry } from './dispatch.js'
 import { TriggerConfigError, TriggerError } from './errors.js'
@@ -160,6 +161,17 @@ export interface TriggerReceiver {
   close(options?: CloseOptions): Promise<CloseReport>
 }
 
+/**
+ * The receiver's callback entry point, for the Node bridge (not exported from the package): see
+ * `Receiver[replyTo]`. A {@link TriggerReceiver} without it is called through `handle()`.
+ */
+export const replyTo = Symbol('isc-triggers.replyTo')
+
+/** A receiver with the callback entry point. */
+export interface ReplyingReceiver extends TriggerReceiver {
+  [replyTo](request: TriggerRequest, send: (reply: TriggerReply) => void): void
+}
+
 const DEFAULT_BODY_LIMIT = 1_048_576
 const DEFAULT_BODY_TIMEOUT_MS = 10_000
 const SAFE_LABEL = /^[A-Za-z0-9][\w.:-]{0,127}$/
@@ -186,7 +198,8 @@ function label(requested: string): string {
 class Receiver implements TriggerReceiver {
   readonly #verify: AuthVerifier
   readonly #bodyLimit: number
-  readonly #bodyTimeoutMs: number
+  /** The deadlines of bodies being read (one timer for all of them). */
+  readonly #reads: DeadlineQueue
   readonly #logger: TriggerLogger
   readonly #onUnknownTrigger: TriggerReceiverOptions['onUnknownTrigger']
   readonly #dedupe: DedupeOptions | undefined
@@ -206,7 +219,9 @@ class Receiver implements TriggerReceiver {
       throw new TriggerConfigError('createTriggerReceiver needs options')
     this.#verify = createAuthVerifier(options.auth)
     this.#bodyLimit = positiveOption('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT)
-    this.#bodyTimeoutMs = positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS)
+    this.#reads = new DeadlineQueue(
+      positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS),
+    )
     this.#logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
     if (options.onUnknownTrigger !== undefined && typeof options.onUnknownTrigger !== 'function')
       throw new TriggerConfigError('onUnknownTrigger must be a function (input, ctx) => unknown')
@@ -243,15 +258,43 @@ class Receiver implements TriggerReceiver {
     return this
   }
 
-  async handle(request: TriggerRequest): Promise<TriggerReply> {
+  handle(request: TriggerRequest): Promise<TriggerReply> {
+    return new Promise((resolve) => this[replyTo](request, resolve))
+  }
+
+  /**
+   * Handles one delivery and passes the reply to `send`: at once when nothing has to wait (a body
+   * already read, a handler that returns without a promise), else when it is ready. No promise is
+   * made or awaited on the way that the delivery does not need; each would cost every request a
+   * microtask. `send` is called exactly once.
+   */
+  [replyTo](request: TriggerRequest, send: (reply: TriggerReply) => void): void {
     this.#active++
+    let outcome: TriggerReply | Promise<TriggerReply>
     try {
-      return await this.#process(request)
+      outcome = this.#process(request)
     } catch (error) {
-      return toErrorReply(error)
-    } finally {
-      if (--this.#active === 0) this.#onIdle?.()
+      outcome = toErrorReply(error)
     }
+    if (!(outcome instanceof Promise)) {
+      this.#finished()
+      send(outcome)
+      return
+    }
+    outcome.then(
+      (reply) => {
+        this.#finished()
+        send(reply)
+      },
+      (error: unknown) => {
+        this.#finished()
+        send(toErrorReply(error))
+      },
+    )
+  }
+
+  #finished(): void {
+    if (--this.#active === 0) this.#onIdle?.()
   }
 
   async authenticate(headers: HeadersInput): Promise<boolean> {
@@ -312,7 +355,8 @@ class Receiver implements TriggerReceiver {
     if (this.#closed) this.#onIdle?.()
   }
 
-  async #process(request: TriggerRequest): Promise<TriggerReply> {
+  /** Checks, reads, validates and dispatches one delivery; synchronous wherever nothing waits. */
+  #process(request: TriggerRequest): TriggerReply | Promise<TriggerReply> {
     const receivedAt = new Date()
     if (request.method !== 'POST')
       throw new TriggerError('METHOD_NOT_ALLOWED', 'Triggers are delivered with POST', {
@@ -320,13 +364,34 @@ class Receiver implements TriggerReceiver {
       })
     if (this.#closed) throw new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
     const headers = normaliseHeaders(request.headers)
-    const verifying = this.#verify(headers)
-    if (verifying) await verifying // only a custom verifier is asynchronous
+    const verifying = this.#verify(headers) // only a custom verifier may be asynchronous
+    if (verifying) return verifying.then(() => this.#receive(request, headers, receivedAt))
+    return this.#receive(request, headers, receivedAt)
+  }
+
+  #receive(
+    request: TriggerRequest,
+    headers: TriggerHeaders,
+    receivedAt: Date,
+  ): TriggerReply | Promise<TriggerReply> {
     assertJsonContentType(headers['content-type'])
     assertIdentityEncoding(headers['content-encoding'])
     // A trigger named in the URL is resolved before the body is read.
     const named = request.trigger ? this.#resolve(request.trigger) : undefined
-    const body = await this.#readBody(request.body, headers)
+    const body = request.body
+    this.#checkDeclaredLength(headers)
+    if (isBodyStream(body))
+      return readBodyStream(body, { limit: this.#bodyLimit, deadlines: this.#reads }).then((bytes) =>
+        this.#deliver(parseBody(bytes, this.#bodyLimit), named, receivedAt),
+      )
+    return this.#deliver(parseBody(body ?? '', this.#bodyLimit), named, receivedAt)
+  }
+
+  #deliver(
+    body: JsonObject,
+    named: HandlerEntry | undefined,
+    receivedAt: Date,
+  ): TriggerReply | Promise<TriggerReply> {
     const { input, invocation } = splitMetadata(body)
     const entry = named ?? this.#resolveFromMetadata(invocation)
     const trigger = entry.trigger
@@ -370,17 +435,13 @@ class Receiver implements TriggerReceiver {
     return reply
   }
 
-  #readBody(body: TriggerRequest['body'], headers: TriggerHeaders): JsonObject | Promise<JsonObject> {
-    // The declared length is checked whatever state the body is in: it is the only size left
-    // to check when a framework's parser already turned the body into an object.
+  /**
+   * The declared length is checked whatever state the body is in: it is the only size left to
+   * check when a framework's parser already turned the body into an object.
+   */
+  #checkDeclaredLength(headers: TriggerHeaders): void {
     const length = headers['content-length']
     if (length !== undefined && Number(length) > this.#bodyLimit) throw tooLarge(this.#bodyLimit)
-    if (body === undefined || body === null) return parseBody('', this.#bodyLimit)
-    if (isBodyStream(body))
-      return readBodyStream(body, { limit: this.#bodyLimit, timeoutMs: this.#bodyTimeoutMs }).then((bytes) =>
-        parseBody(bytes, this.#bodyLimit),
-      )
-    return parseBody(body, this.#bodyLimit)
   }
 
   #resolve(requested: string): HandlerEntry {
