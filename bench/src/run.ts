@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--duration S] [--rounds N] [--connections N] [--validation-only]`
+// `pnpm bench [--quick] [--duration S] [--rounds N] [--connections N] [--validation-only] [--only TEXT]`
 //
 // Each scenario's server runs in its own process (built packages, as users load them) while
 // autocannon drives it from this one over loopback: two cores, one each. Scenarios are interleaved
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     connections: { type: 'string', default: '32' },
     'validation-only': { type: 'boolean', default: false },
+    // Only the scenarios whose name contains TEXT, with their baselines (prints, writes nothing).
+    only: { type: 'string' },
   },
 })
 const quick = values.quick === true
@@ -48,7 +50,14 @@ const baselines: Record<string, string> = {
   'nestjs bare': 'nestjs bare',
   'nestjs isc-triggers': 'nestjs bare',
 }
-const names = Object.keys(baselines)
+const only = values.only
+const names = Object.keys(baselines).filter(
+  (name) =>
+    only === undefined ||
+    Object.entries(baselines).some(
+      ([scenario, baseline]) => scenario.includes(only) && (name === scenario || name === baseline),
+    ),
+)
 
 interface Sample {
   rps: number
@@ -213,7 +222,8 @@ async function main() {
   }
   const deliveries = quick ? 5_000 : 100_000
   process.stderr.write(`memory: ${deliveries} deliveries through the Express adapter ...\n`)
-  const memory = await measureMemory(deliveries)
+  const memory =
+    only === undefined ? await measureMemory(deliveries) : { summary: '(memory: skipped with --only)' }
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
   const settings = `${rounds} round(s) of ${duration} s per payload after ${warmupSeconds} s warm-up, ${connections} connections`
@@ -221,7 +231,7 @@ async function main() {
   console.log(
     `\n${machine}\n${settings}\n\n${tables.join('\n')}\n${validation.join('\n')}\n\n${memory.summary}`,
   )
-  if (quick) return
+  if (quick || only !== undefined) return
   writeFileSync(
     new URL('../../BENCHMARKS.md', import.meta.url),
     `# Benchmarks

@@ -19,7 +19,8 @@ const EMPTY_ACK = '{}'
 
 // An explicit Content-Length spares the client chunked decoding.
 function headersFor(body: string, extra?: Record<string, string>): Record<string, string> {
-  return { 'content-type': JSON_TYPE, 'content-length': String(Buffer.byteLength(body, 'utf8')), ...extra }
+  const headers = { 'content-type': JSON_TYPE, 'content-length': String(Buffer.byteLength(body, 'utf8')) }
+  return extra ? Object.assign(headers, extra) : headers
 }
 
 /** `200 {}`: the acknowledgement of a fire-and-forget delivery. */

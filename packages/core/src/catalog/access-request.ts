@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { identityRef } from './refs.js'
+import { identityRef, jsonObject } from './refs.js'
 
 /**
  * The form answers attached to a requested item, when it has a form. Its structural keys
@@ -11,7 +11,7 @@ const itemForm = z
   .looseObject({
     formDefinitionId: z.string().nullish(),
     formInstanceId: z.string().nullish(),
-    formData: z.record(z.string(), z.unknown()).nullish(),
+    formData: jsonObject.nullish(),
   })
   .nullish()
 
@@ -93,7 +93,7 @@ export const accessRequestPostApproval = defineTrigger({
     requestedItemsStatus: z.array(
       z.looseObject({
         ...requestedItem,
-        clientMetadata: z.record(z.string(), z.unknown()).nullish(),
+        clientMetadata: jsonObject.nullish(),
         approvalInfo: z.array(
           z.looseObject({
             approvalComment: z.string().nullish(),

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { attributeMap, identityRef } from './refs.js'
+import { attributeMap, identityRef, jsonObject } from './refs.js'
 
 /** `idn:identity-created`: an identity was created (by aggregation or by hand). */
 export const identityCreated = defineTrigger({
@@ -24,7 +24,7 @@ export const identityDeleted = defineTrigger({
 
 /** A changed identity attribute's value: a scalar, a list, an object (e.g. a manager reference), or null. */
 const changedValue = z
-  .union([z.string(), z.boolean(), z.number(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+  .union([z.string(), z.boolean(), z.number(), z.array(z.unknown()), jsonObject])
   .nullish()
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { timestamp } from './refs.js'
+import { jsonObject, timestamp } from './refs.js'
 
 /**
  * One kind of result of a saved search. Quirk: the schema types `count` as a string, the docs
@@ -55,6 +55,6 @@ export const formSubmitted = defineTrigger({
     name: z.string(),
     createdBy: z.looseObject({ type: z.enum(['WORKFLOW_EXECUTION', 'SOURCE']), id: z.string() }),
     submittedBy: z.looseObject({ type: z.literal('IDENTITY'), id: z.string(), name: z.string() }),
-    formData: z.record(z.string(), z.unknown()).nullable(),
+    formData: jsonObject.nullable(),
   }),
 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { identityRef, timestamp } from './refs.js'
+import { identityRef, jsonObject, timestamp } from './refs.js'
 
 const sourceEvent = <const K extends 'created' | 'deleted' | 'modified'>(when: K) =>
   z.looseObject({
@@ -55,7 +55,7 @@ export const vaClusterStatusChange = defineTrigger({
     application: z.looseObject({
       id: z.string(),
       name: z.string(),
-      attributes: z.record(z.string(), z.unknown()).nullish(),
+      attributes: jsonObject.nullish(),
     }),
     healthCheckResult: healthCheck,
     previousHealthCheckResult: healthCheck,
