@@ -4,7 +4,7 @@
 // autocannon drives it from this one over loopback: two cores, one each. Scenarios are interleaved
 // round by round so drift of the machine hits them alike; each row is the median of its rounds.
 // Every isc-triggers row is compared with the bare route of the same framework from the same run
-// (the fetch and octokit rows with the bare node:http limit). A round that sees an error or a
+// (the octokit row with the bare node:http limit). A round that sees an error or a
 // non-2xx reply fails the run: it would measure the wrong thing.
 import { type ChildProcess, fork } from 'node:child_process'
 import { createHmac } from 'node:crypto'
@@ -41,7 +41,8 @@ const warmupSeconds = quick ? 0.3 : 1
 const baselines: Record<string, string> = {
   'node:http bare': 'node:http bare',
   'node:http isc-triggers': 'node:http bare',
-  'fetch isc-triggers': 'node:http bare',
+  'fetch bare': 'fetch bare',
+  'fetch isc-triggers': 'fetch bare',
   'octokit webhooks': 'node:http bare',
   'express bare': 'express bare',
   'express isc-triggers': 'express bare',
@@ -247,8 +248,10 @@ are what a user writes by hand: read the body, \`JSON.parse\` it (\`express.json
 Nest's parser) and compare the bearer token as a string, as SailPoint's sample subscriber does, and
 answer \`{}\` (or the decision, for the SYNC trigger). The isc-triggers rows do more per request:
 constant-time token comparison, content-type and size checks, \`_metadata\` split, zod validation of the
-payload, the typed handler call, and for the SYNC trigger validation of the decision. "fetch
-isc-triggers" is \`receiver.fetch()\` behind a node:http server that converts to a Web \`Request\`.
+payload, the typed handler call, and for the SYNC trigger validation of the decision. The "fetch"
+rows are Fetch-API handlers behind a node:http server that converts each request to a Web \`Request\`
+(as Fetch runtimes' Node adapters do): "fetch bare" calls \`request.json()\` and compares the token,
+"fetch isc-triggers" is \`receiver.fetch()\`.
 "octokit webhooks" is the peer: \`@octokit/webhooks\`' \`createNodeMiddleware\` verifying an HMAC-SHA256
 over the same body. "vs baseline" is the ratio to the row named (throughput: higher is better; p99:
 lower is better). Absolute numbers depend on the machine; compare the ratios.

@@ -116,6 +116,47 @@ async function readIterable(
 }
 
 /**
+ * Reads a Web `ReadableStream` with its reader: the deadline and the limit cancel the stream,
+ * which also ends a read in progress, so no chunk waits on a race with a timer.
+ */
+async function readWebStream(
+  stream: ReadableStream<Uint8Array>,
+  { limit, deadlines }: ReadLimits,
+): Promise<Buffer> {
+  if (stream.locked) throw consumed()
+  const reader = stream.getReader()
+  const chunks: Buffer[] = []
+  let total = 0
+  let expired = false
+  const stop = () => {
+    reader.cancel().catch(() => {})
+  }
+  const deadline = deadlines.start(() => {
+    expired = true
+    stop()
+  })
+  try {
+    for (;;) {
+      const step = await reader.read()
+      if (expired) throw timedOut(deadlines.ms)
+      if (step.done) return concat(chunks, total)
+      const buffer = toBuffer(step.value)
+      total += buffer.byteLength
+      if (total > limit) {
+        stop()
+        throw tooLarge(limit)
+      }
+      chunks.push(buffer)
+    }
+  } catch (error) {
+    if (error instanceof TriggerError) throw error
+    throw incomplete()
+  } finally {
+    deadlines.cancel(deadline)
+  }
+}
+
+/**
  * Reads a body stream into one buffer within the size and time limits.
  *
  * @example
@@ -124,5 +165,7 @@ async function readIterable(
 export function readBodyStream(body: BodyStream, limits: ReadLimits): Promise<Buffer> {
   if (typeof (body as Readable).on === 'function' && typeof (body as Readable).resume === 'function')
     return readNodeStream(body as Readable, limits)
+  if (typeof (body as ReadableStream).getReader === 'function')
+    return readWebStream(body as ReadableStream<Uint8Array>, limits)
   return readIterable(body as AsyncIterable<Uint8Array>, limits)
 }

@@ -73,6 +73,26 @@ describe('parseBody: every buffered state', () => {
     expect(codeOf(() => parseBody(parsed, LIMIT))).toBe('INVALID_JSON')
   })
 
+  it('still finds forbidden keys, and does not loop, once Object.prototype is polluted', () => {
+    const polluted = Object.prototype as Record<string, unknown>
+    polluted.injected = { nested: {} }
+    try {
+      expect(parseBody('{"a":{"b":[{"c":1}]}}', LIMIT)).toEqual({ a: { b: [{ c: 1 }] } })
+      expect(codeOf(() => parseBody('{"a":{"b":{"__proto__":{}}}}', LIMIT))).toBe('INVALID_JSON')
+    } finally {
+      delete polluted.injected
+    }
+  })
+
+  it('walks the own keys of objects that are not plain (a prototype cannot make it loop)', () => {
+    class Node {
+      child: object | undefined
+    }
+    Object.defineProperty(Node.prototype, 'loop', { enumerable: true, get: () => new Node() })
+    const body = Object.assign(new Node(), { child: { constructor: { prototype: {} } } })
+    expect(codeOf(() => parseBody(body, LIMIT))).toBe('INVALID_JSON')
+  })
+
   it('walks deep nesting without overflowing the stack', () => {
     const depth = 100_000
     const deep = `{"a":${'['.repeat(depth)}"constructor"${']'.repeat(depth)}}`
@@ -136,6 +156,34 @@ describe('readBodyStream: bodies not read yet', () => {
     expect(
       await codeOfAsync(readBodyStream(stalledIterable, { limit: LIMIT, deadlines: new DeadlineQueue(50) })),
     ).toBe('REQUEST_TIMEOUT')
+  })
+
+  it('times out a Web stream that never finishes, and cancels it', async () => {
+    let cancelled = false
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"a":'))
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    expect(
+      await codeOfAsync(readBodyStream(stalled, { limit: LIMIT, deadlines: new DeadlineQueue(50) })),
+    ).toBe('REQUEST_TIMEOUT')
+    expect(cancelled).toBe(true)
+  })
+
+  it('reports a Web stream that errors as incomplete, and one already read as consumed', async () => {
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        setTimeout(() => controller.error(new Error('socket hang up')), 5)
+      },
+    })
+    expect(await codeOfAsync(readBodyStream(broken, limits))).toBe('INCOMPLETE_BODY')
+    const request = new Request('http://localhost/', { method: 'POST', body: json })
+    await request.text()
+    expect(await codeOfAsync(readBodyStream(request.body!, limits))).toBe('BODY_CONSUMED')
   })
 
   it('reports a stream that errors or closes early as incomplete', async () => {

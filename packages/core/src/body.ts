@@ -41,37 +41,56 @@ export function tooLarge(limit: number): TriggerError {
   return new TriggerError('PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${limit} bytes`)
 }
 
+const forbiddenKey = () =>
+  new TriggerError('INVALID_JSON', 'The body contains a forbidden key (__proto__ or constructor.prototype)')
+
+/** True when `Object.prototype` holds an enumerable property (someone polluted it). */
+function objectPrototypePolluted(): boolean {
+  for (const _ in {}) return true
+  return false
+}
+
 /**
  * Rejects keys that could pollute a prototype when the object is later merged or copied:
- * `__proto__` anywhere, and a `constructor` that holds a `prototype`. Walks without recursion,
- * so deep nesting cannot overflow the stack.
+ * `__proto__` anywhere, and a `constructor` that holds a `prototype`. Walks the parsed value
+ * (without recursion, so deep nesting cannot overflow the stack) asking each object for those two
+ * keys, instead of searching the text: on a 100 KiB body the walk takes about half as long as a
+ * regular expression over the text, because words like "constructor" are slow to search for in
+ * JSON, whose letters repeat. `for...in` lists a plain JSON object's keys without making an array
+ * per object; objects of other kinds, or any object once `Object.prototype` is polluted, have
+ * their own keys listed instead, so inherited properties can never make the walk loop.
  */
 export function assertNoPrototypeKeys(root: unknown): void {
-  const pending: unknown[] = [root]
+  if (typeof root !== 'object' || root === null) return
+  const ownKeysOnly = objectPrototypePolluted()
+  const pending: object[] = [root]
   while (pending.length > 0) {
-    const value = pending.pop()
-    if (typeof value !== 'object' || value === null) continue
+    const value = pending.pop() as Record<string, unknown>
     if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'object' && item !== null) pending.push(item)
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i]
+        if (typeof item === 'object' && item !== null) pending.push(item)
+      }
       continue
     }
-    for (const key of Object.keys(value)) {
-      const child = (value as Record<string, unknown>)[key]
-      if (
-        key === '__proto__' ||
-        (key === 'constructor' && typeof child === 'object' && child !== null && 'prototype' in child)
-      )
-        throw new TriggerError(
-          'INVALID_JSON',
-          'The body contains a forbidden key (__proto__ or constructor.prototype)',
-        )
+    if (Object.hasOwn(value, '__proto__')) throw forbiddenKey()
+    if (Object.hasOwn(value, 'constructor')) {
+      const held = value.constructor
+      if (typeof held === 'object' && held !== null && 'prototype' in held) throw forbiddenKey()
+    }
+    if (ownKeysOnly || Object.getPrototypeOf(value) !== Object.prototype) {
+      for (const key of Object.keys(value)) {
+        const child = value[key]
+        if (typeof child === 'object' && child !== null) pending.push(child)
+      }
+      continue
+    }
+    for (const key in value) {
+      const child = value[key]
       if (typeof child === 'object' && child !== null) pending.push(child)
     }
   }
 }
-
-// Only texts that contain one of these can hold a forbidden key (an escape may spell one).
-const MAY_HOLD_PROTOTYPE_KEYS = /__proto__|constructor|\\u/
 
 function asObject(value: unknown): JsonObject {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -94,7 +113,7 @@ export function parseJsonText(text: string): JsonObject {
       },
     )
   }
-  if (MAY_HOLD_PROTOTYPE_KEYS.test(text)) assertNoPrototypeKeys(value)
+  assertNoPrototypeKeys(value)
   return asObject(value)
 }
 
