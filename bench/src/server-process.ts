@@ -1,5 +1,6 @@
 // One benchmark server per process: `server-process.ts <scenario>`. It sends its port over IPC and
-// answers { maxRssBytes } to a "report" message, so the runner can read its peak memory.
+// answers { maxRssBytes } to a "report" message, so the runner can read its peak memory, and
+// { rssBytes, heapBytes } to "memory" (after a full GC when started with --expose-gc).
 import type { AddressInfo } from 'node:net'
 import { scenarios } from './servers.js'
 
@@ -15,6 +16,12 @@ if (name === undefined) throw new Error('usage: server-process.ts <scenario>')
   })
   process.on('message', (message) => {
     if (message === 'report') process.send?.({ maxRssBytes: process.resourceUsage().maxRSS * 1024 })
-    if (message === 'rss') process.send?.({ rssBytes: process.memoryUsage.rss() })
+    if (message === 'memory') {
+      // A full collection first (the memory check starts this process with --expose-gc), so the
+      // sample shows what is still referenced, not how far the collector happens to lag behind.
+      globalThis.gc?.()
+      const { rss, heapUsed } = process.memoryUsage()
+      process.send?.({ rssBytes: rss, heapBytes: heapUsed })
+    }
   })
 }
