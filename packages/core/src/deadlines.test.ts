@@ -63,4 +63,14 @@ describe('DeadlineQueue', () => {
     vi.advanceTimersByTime(100)
     expect(expired).toEqual(['first', 'third', 'fourth'])
   })
+
+  it('waits out a deadline longer than a Node timer can hold', () => {
+    const queue = new DeadlineQueue(3_000_000_000)
+    const expired: string[] = []
+    queue.start(() => expired.push('far'))
+    vi.advanceTimersByTime(2_999_999_999)
+    expect(expired).toEqual([])
+    vi.advanceTimersByTime(1)
+    expect(expired).toEqual(['far'])
+  })
 })

@@ -4,6 +4,9 @@ export interface Deadline {
   readonly expire: () => void
 }
 
+/** The longest delay `setTimeout` takes as given (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647
+
 /** A deadline in the queue's doubly linked list. */
 interface Entry extends Deadline {
   previous: Entry | undefined
@@ -61,8 +64,9 @@ export class DeadlineQueue {
   }
 
   // Unreferenced: what is being waited for (a socket) keeps the process alive, not the deadline.
+  // Capped: Node fires a longer timer after 1 ms; capped, a far deadline just re-arms until due.
   #arm(ms: number): void {
-    this.#timer = setTimeout(() => this.#expireDue(), ms).unref()
+    this.#timer = setTimeout(() => this.#expireDue(), Math.min(ms, MAX_TIMER_MS)).unref()
   }
 
   #expireDue(): void {
