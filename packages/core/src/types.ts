@@ -39,7 +39,8 @@ export interface TriggerInvocation {
 }
 
 /**
- * The second argument of every handler.
+ * The second argument of every handler. Read its properties rather than spreading it: some are
+ * getters (a SYNC handler's `signal` is made only when read).
  *
  * @example
  * receiver.on('idn:identity-created', async (input, ctx) => {
