@@ -57,7 +57,7 @@ export async function measureMemory(deliveries: number): Promise<MemoryReport> {
     const afterWarmup = samples.find((s) => s.sent >= deliveries / 10) ?? samples[0]!
     const end = samples.at(-1)!
     const peak = Math.max(...samples.map((s) => s.rssMiB))
-    const signed = (mib: number) => `${mib >= 0 ? '+' : ''}${mib.toFixed(1)} MiB`
+    const signed = (mib: number) => `${mib >= -0.05 ? '+' : '-'}${Math.abs(mib).toFixed(1)} MiB`
     return {
       deliveries,
       afterWarmupMiB: afterWarmup.rssMiB,
