@@ -95,6 +95,15 @@ function handlerFailed(trigger: AnyTrigger, cause: unknown, env: DispatchEnv): T
   return new TriggerError('HANDLER_FAILED', `The handler of ${trigger.id} failed`, { cause })
 }
 
+/** Calls the handler; a synchronous throw becomes HANDLER_FAILED (logged). */
+function callHandler(entry: HandlerEntry, input: unknown, ctx: TriggerContext, env: DispatchEnv): unknown {
+  try {
+    return entry.handler(input, ctx)
+  } catch (error) {
+    throw handlerFailed(entry.trigger, error, env)
+  }
+}
+
 /** Calls the handler, turning a synchronous throw into a rejection. */
 function invoke(entry: HandlerEntry, input: unknown, ctx: TriggerContext): Promise<unknown> {
   try {
@@ -198,12 +207,7 @@ function runFireAndForget(
   ctx: TriggerContext,
   env: DispatchEnv,
 ): TriggerReply | Promise<TriggerReply> {
-  let returned: unknown
-  try {
-    returned = entry.handler(input, ctx)
-  } catch (error) {
-    throw handlerFailed(entry.trigger, error, env)
-  }
+  const returned = callHandler(entry, input, ctx, env)
   if (!isThenable(returned)) return ackReply()
   return Promise.resolve(returned).then(
     () => ackReply(),
@@ -218,19 +222,13 @@ function runSync(
   entry: HandlerEntry,
   trigger: RequestResponseTrigger,
   input: unknown,
-  ctx: TriggerContext,
-  controller: () => AbortController,
+  ctx: SyncContext,
   env: DispatchEnv,
 ): TriggerReply | Promise<TriggerReply> {
-  let returned: unknown
-  try {
-    returned = entry.handler(input, ctx)
-  } catch (error) {
-    throw handlerFailed(trigger, error, env)
-  }
+  const returned = callHandler(entry, input, ctx, env)
   // A handler that answers synchronously needs no timer.
   if (!isThenable(returned)) return jsonReply(200, checkedOutput(trigger, returned, env))
-  return awaitSync(entry, trigger, Promise.resolve(returned), controller, env)
+  return awaitSync(entry, trigger, Promise.resolve(returned), ctx, env)
 }
 
 /** A SYNC handler's promise, raced against its budget. */
@@ -238,7 +236,7 @@ async function awaitSync(
   entry: HandlerEntry,
   trigger: RequestResponseTrigger,
   work: Promise<unknown>,
-  controller: () => AbortController,
+  ctx: SyncContext,
   env: DispatchEnv,
 ): Promise<TriggerReply> {
   const { expired, cancel } = budget(entry.timeoutMs)
@@ -252,9 +250,9 @@ async function awaitSync(
   }
   if (result !== TIMED_OUT) return jsonReply(200, checkedOutput(trigger, result, env))
 
-  controller().abort(
-    new TriggerError('RESPONSE_TIMEOUT', `The reply budget of ${entry.timeoutMs} ms was spent`),
-  )
+  ctx
+    .controller()
+    .abort(new TriggerError('RESPONSE_TIMEOUT', `The reply budget of ${entry.timeoutMs} ms was spent`))
   // The handler may still settle; its outcome no longer reaches ISC, but must not go unheard.
   env.track(
     work.then(
@@ -331,7 +329,7 @@ export function dispatch(
   }
   if (entry.mode === 'sync') {
     const ctx = new SyncContext(trigger, invocation, receivedAt)
-    return runSync(entry, trigger, input, ctx, () => ctx.controller(), env)
+    return runSync(entry, trigger, input, ctx, env)
   }
 
   const target = callbackTarget(invocation, env)
