@@ -3,6 +3,7 @@ import type { CompletionClient, CompletionResult, CompletionTarget } from './com
 import { TriggerConfigError, TriggerError } from './errors.js'
 import type { AnyTrigger, RequestResponseTrigger } from './registry.js'
 import { ackReply, jsonReply, type TriggerReply } from './reply.js'
+import { compileCheck, type ValueCheck } from './schema-check.js'
 import type { TriggerContext, TriggerInvocation, TriggerLogger } from './types.js'
 
 /** ISC waits 10 s for a reply in every mode; this leaves room for the network. */
@@ -16,6 +17,8 @@ type Mode = 'sync' | 'async' | 'dynamic'
 export interface HandlerEntry {
   trigger: AnyTrigger
   handler: AnyHandler
+  /** True when the input is valid as it is (compiled from `trigger.input`); false: ask zod. */
+  inputIsValid: ValueCheck
   mode: Mode
   timeoutMs: number
   /** The validated fallback output of a SYNC handler, if any. */
@@ -37,6 +40,7 @@ export interface DispatchEnv {
 }
 
 const MODES: readonly string[] = ['sync', 'async', 'dynamic']
+const never: ValueCheck = () => false
 
 /**
  * Checks `receiver.on()` options at registration time, so a wrong mode, timeout or fallback fails
@@ -52,6 +56,7 @@ export function createHandlerEntry(
   const entry: HandlerEntry = {
     trigger,
     handler: handler as AnyHandler,
+    inputIsValid: compileCheck(trigger.input) ?? never,
     mode: 'sync',
     timeoutMs: DEFAULT_REPLY_BUDGET_MS,
     fallback: undefined,

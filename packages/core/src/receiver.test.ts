@@ -141,6 +141,55 @@ describe('triggers outside the catalog', () => {
   })
 })
 
+describe('validation', () => {
+  it('hands a valid body to the handler as it is, without the copy zod would make', async () => {
+    const received: unknown[] = []
+    const receiver = receiverWith().on('idn:identity-created', (input) => {
+      received.push(input)
+    })
+    const body = identityCreatedSample()
+    expect(
+      (await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })).status,
+    ).toBe(200)
+    expect(received[0]).toBe(body)
+  })
+
+  it('still gives zod the schemas the compiled check does not model, and their output', async () => {
+    const counted = defineTrigger({
+      id: 'acme:counted',
+      type: 'fire-and-forget',
+      input: z.looseObject({ count: z.string().transform(Number) }),
+    })
+    const received: unknown[] = []
+    const receiver = receiverWith().on(counted, (input) => {
+      received.push(input.count)
+    })
+    const reply = await receiver.handle({
+      method: 'POST',
+      headers,
+      body: '{"count":"42"}',
+      trigger: 'acme:counted',
+    })
+    expect(reply.status).toBe(200)
+    expect(received).toEqual([42])
+  })
+
+  it('reports an invalid body with zod issues whichever path checked it', async () => {
+    const receiver = receiverWith().on('idn:identity-created', () => {})
+    const sample = identityCreatedSample()
+    const body = JSON.stringify({ ...sample, identity: { ...sample.identity, id: 7 } })
+    const reply = await receiver.handle({ method: 'POST', headers, body, trigger: 'identity-created' })
+    expect(reply.status).toBe(400)
+    expect(JSON.parse(reply.body).error.issues).toEqual([
+      {
+        path: 'identity.id',
+        code: 'invalid_type',
+        message: 'Invalid input: expected string, received number',
+      },
+    ])
+  })
+})
+
 describe('_metadata', () => {
   it('refuses a _metadata that is not an object, or a field that is not a string, naming the path', async () => {
     const receiver = receiverWith().on('idn:identity-created', () => {})

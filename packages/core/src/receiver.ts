@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from './auth.js'
 import {
   assertIdentityEncoding,
@@ -10,6 +9,7 @@ import {
 import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
 import { normaliseOrigins } from './callback-guard.js'
 import { type Catalog, catalog } from './catalog/index.js'
+import { jsonObject } from './catalog/refs.js'
 import { type CompletionOptions, createCompletionClient } from './completion.js'
 import { DeadlineQueue } from './deadlines.js'
 import { type DedupeOptions, dedupeKey, dedupeTtl } from './dedupe.js'
@@ -181,7 +181,6 @@ const consoleLogger: TriggerLogger = {
   warn: (message, details) => console.warn(`[isc-triggers] ${message}`, details ?? ''),
 }
 const silentLogger: TriggerLogger = { error() {}, warn() {} }
-const ANY_OBJECT = z.record(z.string(), z.unknown())
 
 function positiveOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
@@ -395,7 +394,9 @@ class Receiver implements TriggerReceiver {
     const { input, invocation } = splitMetadata(body)
     const entry = named ?? this.#resolveFromMetadata(invocation)
     const trigger = entry.trigger
-    const payload = validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
+    const payload = entry.inputIsValid(input)
+      ? input
+      : validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
     const key = this.#dedupe ? dedupeKey(this.#dedupe, trigger, payload, invocation) : undefined
     if (key === undefined) return dispatch(entry, payload, invocation, receivedAt, this.#env)
     return this.#dispatchOnce(key, entry, payload, invocation, receivedAt)
@@ -449,7 +450,7 @@ class Receiver implements TriggerReceiver {
     if (entry) return entry
     const known = requested in catalog || `idn:${requested}` in catalog
     if (!known && this.#onUnknownTrigger && SAFE_LABEL.test(requested)) {
-      const trigger = defineTrigger({ id: requested, type: 'fire-and-forget', input: ANY_OBJECT })
+      const trigger = defineTrigger({ id: requested, type: 'fire-and-forget', input: jsonObject })
       return createHandlerEntry(trigger, this.#onUnknownTrigger, undefined)
     }
     throw new TriggerError(

@@ -19,7 +19,8 @@ export const identityRef = ref('IDENTITY')
 /** `{ type: 'SOURCE', id, name }`. */
 export const sourceRef = ref('SOURCE')
 
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+/** True for a non-null, non-array object (the check behind {@link jsonObject}). */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
