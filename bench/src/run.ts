@@ -97,21 +97,31 @@ function request(name: string, port: number, payload: Payload) {
   }
 }
 
+/** The value below which `share` of the sorted `values` lie. */
+function percentile(sorted: Float64Array, share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? 0
+}
+
+/**
+ * Runs autocannon; latencies are taken from each response's own timing (fractions of a millisecond),
+ * not from autocannon's histogram, which records whole milliseconds.
+ */
 async function load(name: string, port: number, payload: Payload, seconds: number) {
   const { url, headers } = request(name, port, payload)
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections,
-    duration: seconds,
-    headers,
-    body: payload.body,
+  const latencies: number[] = []
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url, method: 'POST', connections, duration: seconds, headers, body: payload.body },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    )
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
   })
   if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0)
     throw new Error(
       `${name} / ${payload.label}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
     )
-  return result
+  const sorted = Float64Array.from(latencies).sort()
+  return { rps: result.requests.average, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) }
 }
 
 async function measure(name: string, samples: Map<string, Sample[]>): Promise<void> {
@@ -122,12 +132,7 @@ async function measure(name: string, samples: Map<string, Sample[]>): Promise<vo
       const result = await load(name, port, payload, duration)
       child.send('report')
       const [report] = (await once(child, 'message')) as [{ maxRssBytes: number }]
-      samples.get(key(name, payload))!.push({
-        rps: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        maxRssBytes: report.maxRssBytes,
-      })
+      samples.get(key(name, payload))!.push({ ...result, maxRssBytes: report.maxRssBytes })
     }
   } finally {
     child.kill()
@@ -198,7 +203,7 @@ function throughputTables(samples: Map<string, Sample[]>): string[] {
           ? ['1.00x', '1.00x']
           : [`${(s.rps / base.rps).toFixed(2)}x (vs ${baselines[name]})`, `${(s.p99 / base.p99).toFixed(2)}x`]
       out.push(
-        `| ${name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${s.rssMiB.toFixed(0)} | ${vs[0]} | ${vs[1]} |`,
+        `| ${name} | ${Math.round(s.rps)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.rssMiB.toFixed(0)} | ${vs[0]} | ${vs[1]} |`,
       )
     }
     out.push('')
@@ -247,17 +252,19 @@ process over loopback (two cores: one each). Rows are the median of interleaved 
 are what a user writes by hand: read the body, \`JSON.parse\` it (\`express.json()\`, \`@koa/bodyparser\`,
 Nest's parser) and compare the bearer token as a string, as SailPoint's sample subscriber does, and
 answer \`{}\` (or the decision, for the SYNC trigger). The isc-triggers rows do more per request:
-constant-time token comparison, content-type and size checks, \`_metadata\` split, zod validation of the
-payload, the typed handler call, and for the SYNC trigger validation of the decision. The "fetch"
+constant-time token comparison, content-type and size checks, \`_metadata\` split, validation of the
+payload (a check compiled from the trigger's zod schema; zod parses what that check does not pass),
+the typed handler call, and for the SYNC trigger validation of the decision. The "fetch"
 rows are Fetch-API handlers behind a node:http server that converts each request to a Web \`Request\`
 (as Fetch runtimes' Node adapters do): "fetch bare" calls \`request.json()\` and compares the token,
 "fetch isc-triggers" is \`receiver.fetch()\`.
 "octokit webhooks" is the peer: \`@octokit/webhooks\`' \`createNodeMiddleware\` verifying an HMAC-SHA256
 over the same body. "vs baseline" is the ratio to the row named (throughput: higher is better; p99:
-lower is better). Absolute numbers depend on the machine; compare the ratios. Latencies come from
-autocannon in whole milliseconds (halves are medians of two rounds), so on the fast rows a step of
-1 ms shows as 1.5x or 2x: read p99 ratios where p99 is several milliseconds. Two-second windows on
-two shared cores are noisy: a row moves by about ±5% between runs.
+lower is better). Absolute numbers depend on the machine; compare the ratios. Latencies are each
+response's own time as the runner saw it (to the microsecond; autocannon's own histogram keeps whole
+milliseconds), taken over every response of a round; the table shows the median of rounds.
+Two-second windows on two shared cores are noisy: throughput moves by about ±5% between runs, and a
+p99 more (one GC pause or scheduling hiccup in a round shows there).
 
 ## Last run
 
@@ -286,19 +293,21 @@ Profiles (\`node --cpu-prof\` on a server process under autocannon) of the plain
 
 - Small deliveries: most of the time is the kernel's (\`writev\` of the reply over loopback) and
   Node's HTTP machinery, which bare servers pay too. The receiver's own work is \`JSON.parse\` (as
-  bare), zod validation, the prototype-key walk, the constant-time token comparison
+  bare), the compiled payload check, the prototype-key walk, the constant-time token comparison
   (\`timingSafeEqual\`, about 0.2 µs) and the reply. Removed after profiling: SHA-256 of each token
   (about 1 µs), a timer per body read (now one per receiver), promise hops between reading,
   dispatching and writing, an object literal with a getter per SYNC context (0.5 µs), and zod
   records for attribute maps (0.6 µs on \`idn:identity-created\`).
-- 100 KiB deliveries: \`JSON.parse\` is about two thirds of the time (as bare); validating 130 nested
-  account requests with zod and walking the parsed body for \`__proto__\` keys are most of the rest,
-  which is why the ratios drop at this size. Zod's loose objects (unknown fields are kept) cost
-  about 30 µs more there than stripping objects would.
+- 100 KiB deliveries: \`JSON.parse\` is about two thirds of the time (as bare). Zod's parse of the
+  130 nested account requests took about 70 µs, because it copies every object and runs a schema
+  per unknown key; the check compiled from the same schema (\`schema-check.ts\`: generated code that
+  reads each property by name and copies nothing) takes about 10 µs, and zod now parses only what
+  that check refuses. The walk for \`__proto__\` keys takes about 25 µs; a text search cannot replace
+  it, since words such as "constructor" are slow to search for in JSON.
 - In process, \`handle()\` on \`idn:identity-created\` costs about 1.4 µs more than \`JSON.parse\` +
   \`safeParse\` of the same bytes: the token comparison, UTF-8 check, prototype walk, headers,
-  \`_metadata\` split and the reply. The ratio is high because that schema is cheap to check; on a
-  larger trigger (\`idn:account-updated\`) the same overhead is about 1.2x.
+  \`_metadata\` split, the reply and its promise. The ratio is high because that body is small and
+  its schema cheap to check; on the largest sample (\`idn:account-updated\`) it is about 1.0x.
 
 To look again: \`pnpm bench --only "node:http"\` runs the matching rows and their baselines (prints,
 writes nothing); profile one server with \`node --cpu-prof\`.
