@@ -77,7 +77,7 @@ class Generator {
   readonly #generated = new Map<Schema, Node>()
   readonly #open = new Set<Schema>()
 
-  /** The name of a generated function checking `schema` (one per schema, shared where reused). */
+  /** Generates the entry function, checking `schema`, and returns its name. */
   fn(schema: Schema): string {
     const node = this.node(schema)
     const name = `check${this.functions.length}`
