@@ -97,7 +97,7 @@ function request(name: string, port: number, payload: Payload) {
   }
 }
 
-/** The value below which `share` of the sorted `values` lie. */
+/** The value below which `share` of the (ascending) `sorted` latencies lie. */
 function percentile(sorted: Float64Array, share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? 0
 }
