@@ -484,6 +484,19 @@ describe('hostile clients over a raw socket', () => {
   const head = (length: number) =>
     `POST /isc/triggers/identity-created HTTP/1.1\r\nHost: x\r\nAuthorization: ${bearer(TEST_TOKEN)}\r\n` +
     `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`
+  /** Sends `bytes` on a fresh connection and returns everything the server wrote until it closed. */
+  async function exchange(port: number, bytes: string): Promise<string> {
+    const { connect } = await import('node:net')
+    const socket = connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    let reply = ''
+    socket.on('data', (chunk) => {
+      reply += chunk
+    })
+    socket.write(bytes)
+    await once(socket, 'close')
+    return reply
+  }
 
   it('a client that disconnects mid-body leaves nothing behind: no handler call, nothing in flight', async () => {
     const { receiver, server, port, calls } = await start()
@@ -503,16 +516,8 @@ describe('hostile clients over a raw socket', () => {
 
   it('a Content-Length that promises more than is sent: the body times out (408), no handler call', async () => {
     const { receiver, server, port, calls } = await start()
-    const { connect } = await import('node:net')
-    const socket = connect(port, '127.0.0.1')
-    await once(socket, 'connect')
     const body = JSON.stringify(identityCreatedSample())
-    let reply = ''
-    socket.on('data', (chunk) => {
-      reply += chunk
-    })
-    socket.write(head(body.length + 50) + body)
-    await once(socket, 'close')
+    const reply = await exchange(port, head(body.length + 50) + body)
     expect(reply).toMatch(/^HTTP\/1\.1 408/)
     expect(reply).toContain('"REQUEST_TIMEOUT"')
     expect(calls()).toBe(0)
@@ -524,16 +529,8 @@ describe('hostile clients over a raw socket', () => {
   // as a malformed next request with its own 400, closing the connection: either way a 400, no call.
   it('a Content-Length that declares less than is sent: 400, no handler call', async () => {
     const { server, port, calls } = await start()
-    const { connect } = await import('node:net')
-    const socket = connect(port, '127.0.0.1')
-    await once(socket, 'connect')
     const body = JSON.stringify(identityCreatedSample())
-    let reply = ''
-    socket.on('data', (chunk) => {
-      reply += chunk
-    })
-    socket.write(head(10) + body)
-    await once(socket, 'close')
+    const reply = await exchange(port, head(10) + body)
     expect(reply).toMatch(/^HTTP\/1\.1 400/)
     expect(calls()).toBe(0)
     server.close()
