@@ -61,12 +61,15 @@ export function renderTriggerDocs(): string {
     lines.push('', `## ${trigger.id}`, '', `${trigger.name}: ${trigger.type}.`)
     if (!trigger.confirmed) lines.push('The id is not published by SailPoint.')
     if (trigger.deprecated) lines.push('Deprecated by SailPoint.')
-    lines.push(
-      '',
-      '| input field | type | required |',
-      '|---|---|---|',
-      ...fields(jsonSchemaOf(trigger.input)),
-    )
+    const input = jsonSchemaOf(trigger.input)
+    const inputShapes = input.anyOf ?? [input]
+    if (inputShapes.length > 1)
+      lines.push(
+        '',
+        `The input comes in ${inputShapes.length} shapes (SailPoint's spec and docs differ); each is accepted.`,
+      )
+    for (const shape of inputShapes)
+      lines.push('', '| input field | type | required |', '|---|---|---|', ...fields(shape))
     if (trigger.type === 'request-response') {
       const output = jsonSchemaOf(trigger.output)
       const shapes = output.anyOf ?? [output]

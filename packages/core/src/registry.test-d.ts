@@ -123,8 +123,9 @@ describe('catalog typing', () => {
     >().toEqualTypeOf<number>()
     expectTypeOf<TriggerInput<'idn:source-updated'>['modified']>().toEqualTypeOf<string>()
     expectTypeOf<TriggerInput<'idn:campaign-ended'>['campaign']['status']>().toEqualTypeOf<'COMPLETED'>()
-    expectTypeOf<
-      TriggerInput<'idn:native-change-account-updated'>['eventType']
-    >().toEqualTypeOf<'ACCOUNT_UPDATED'>()
+    // Native change payloads come in two shapes (docs and spec); `'eventType' in input` tells them apart.
+    type NativeChange = TriggerInput<'idn:native-change-account-updated'>
+    expectTypeOf<Extract<NativeChange, { eventType: unknown }>['eventType']>().toEqualTypeOf<'ACCOUNT_UPDATED'>()
+    expectTypeOf<Exclude<NativeChange, { eventType: unknown }>['nativeIdentifier']>().toEqualTypeOf<string>()
   })
 })

@@ -1,43 +1,66 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { identityRef, jsonObject } from './refs.js'
+import { jsonObject, openEnum, openObject } from './refs.js'
 
 /**
  * The form answers attached to a requested item, when it has a form. Its structural keys
  * (`formElements`, `formConditions`, `formInstanceInputs`) follow the form instance payload, so
  * they are kept as they come.
  */
-const itemForm = z
-  .looseObject({
-    formDefinitionId: z.string().nullish(),
-    formInstanceId: z.string().nullish(),
-    formData: jsonObject.nullish(),
-  })
-  .nullish()
+const itemForm = openObject({
+  formDefinitionId: z.string().nullish(),
+  formInstanceId: z.string().nullish(),
+  formData: jsonObject.nullish(),
+}).nullish()
 
+/**
+ * A requested access item. Quirk: the OpenAPI schema enumerates `type` and `operation`, while the
+ * ETS schema ISC validates against allows any string; any string is accepted, the known values
+ * are typed.
+ */
 const requestedItem = {
   id: z.string(),
   name: z.string(),
   description: z.string().nullish(),
-  type: z.enum(['ACCESS_PROFILE', 'ROLE', 'ENTITLEMENT']),
-  operation: z.enum(['Add', 'Remove']),
+  type: openEnum(['ACCESS_PROFILE', 'ROLE', 'ENTITLEMENT']),
+  operation: openEnum(['Add', 'Remove']),
   comment: z.string().nullish(),
   form: itemForm,
 }
 
+/** An identity as the access-request triggers name it; the ETS schema allows any `type` string. */
+const requester = openObject({ type: openEnum(['IDENTITY']), id: z.string(), name: z.string() })
+
+/**
+ * The dynamic approver's schema requires none of the identity's fields (its `requestedFor` items
+ * and `requestedBy` list no `required`).
+ */
+const partialRequester = openObject({
+  type: openEnum(['IDENTITY']).optional(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+})
+
 /**
  * Quirk: SailPoint's OpenAPI spec types `requestedFor` as an array of 1-10 identities, while the
- * docs examples, the ETS schema and real captures show a single object. Both are accepted.
+ * docs examples, the ETS schema and real captures show a single object. Both are accepted. The
+ * spec's `required` list sits on the array, where JSON Schema ignores it; it is read as the
+ * required fields of each identity, as the docs and the ETS schema show it means.
  */
-const requestedFor = z.union([identityRef, z.array(identityRef).min(1)])
+const requestedForOf = <const I extends z.ZodType>(identity: I) =>
+  z.union([identity, z.array(identity).min(1)])
 
-/** The input shared by the access-request triggers that wait for a decision. */
-const accessRequestInput = z.looseObject({
-  accessRequestId: z.string(),
-  requestedFor,
-  requestedItems: z.array(z.looseObject(requestedItem)).min(1),
-  requestedBy: identityRef,
-})
+/**
+ * The input shared by the access-request triggers that wait for a decision. `requestedItems` may
+ * be empty under the ETS schema (the OpenAPI spec says at least one).
+ */
+const accessRequestInputOf = <const I extends z.ZodType>(identity: I) =>
+  openObject({
+    accessRequestId: z.string(),
+    requestedFor: requestedForOf(identity),
+    requestedItems: z.array(openObject(requestedItem)),
+    requestedBy: identity,
+  })
 
 /**
  * `idn:access-request-pre-approval` (Access Request Submitted): ISC waits for the subscriber to
@@ -49,7 +72,7 @@ export const accessRequestPreApproval = defineTrigger({
   id: 'idn:access-request-pre-approval',
   name: 'Access Request Submitted',
   type: 'request-response',
-  input: accessRequestInput,
+  input: accessRequestInputOf(requester),
   // Exactly what ISC reads: unknown keys a handler adds are not sent.
   output: z.object({
     approved: z.boolean(),
@@ -70,9 +93,9 @@ export const accessRequestDynamicApprover = defineTrigger({
   id: 'idn:access-request-dynamic-approver',
   name: 'Access Request Dynamic Approval',
   type: 'request-response',
-  input: accessRequestInput,
+  input: accessRequestInputOf(partialRequester),
   output: z.union([
-    z.object({ id: z.string().min(1), name: z.string(), type: z.enum(['IDENTITY', 'GOVERNANCE_GROUP']) }),
+    z.object({ id: z.string(), name: z.string(), type: z.enum(['IDENTITY', 'GOVERNANCE_GROUP']) }),
     z.object({ id: z.literal(''), name: z.literal(''), type: z.literal('') }),
     z.strictObject({}),
     z.null(),
@@ -87,19 +110,19 @@ export const accessRequestPostApproval = defineTrigger({
   id: 'idn:access-request-post-approval',
   name: 'Access Request Decision',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     accessRequestId: z.string(),
-    requestedFor,
+    requestedFor: requestedForOf(requester),
     requestedItemsStatus: z.array(
-      z.looseObject({
+      openObject({
         ...requestedItem,
         clientMetadata: jsonObject.nullish(),
         approvalInfo: z.array(
-          z.looseObject({
+          openObject({
             approvalComment: z.string().nullish(),
             approvalDecision: z.enum(['APPROVED', 'DENIED']),
             approverName: z.string(),
-            approver: z.looseObject({
+            approver: openObject({
               type: z.literal('IDENTITY'),
               id: z.string().optional(),
               name: z.string().optional(),
@@ -108,6 +131,6 @@ export const accessRequestPostApproval = defineTrigger({
         ),
       }),
     ),
-    requestedBy: identityRef,
+    requestedBy: requester,
   }),
 })

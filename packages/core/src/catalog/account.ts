@@ -1,8 +1,16 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { attributeMap, attributeValue, identityRef, namedRef, sourceRef, timestamp } from './refs.js'
+import {
+  attributeMap,
+  attributeValue,
+  identityRef,
+  namedRef,
+  openObject,
+  sourceRef,
+  timestamp,
+} from './refs.js'
 
-const accountRef = z.looseObject({
+const accountRef = openObject({
   type: z.literal('ACCOUNT'),
   id: z.string(),
   name: z.string(),
@@ -11,14 +19,14 @@ const accountRef = z.looseObject({
 })
 
 const aggregationInput = <S extends z.ZodType>(source: S) =>
-  z.looseObject({
+  openObject({
     source,
     status: z.enum(['Success', 'Failed', 'Terminated']),
     started: timestamp,
     completed: timestamp,
     errors: z.array(z.string()).nullable(),
     warnings: z.array(z.string()).nullable(),
-    stats: z.looseObject({
+    stats: openObject({
       scanned: z.number().int(),
       unchanged: z.number().int(),
       changed: z.number().int(),
@@ -37,7 +45,7 @@ export const accountAggregationCompleted = defineTrigger({
   name: 'Account Aggregation Completed',
   type: 'fire-and-forget',
   input: aggregationInput(
-    z.looseObject({ type: z.enum(['SOURCE', 'IDENTITY']), id: z.string(), name: z.string() }),
+    openObject({ type: z.enum(['SOURCE', 'IDENTITY']), id: z.string(), name: z.string() }),
   ),
 })
 
@@ -54,12 +62,12 @@ export const accountAttributesChanged = defineTrigger({
   id: 'idn:account-attributes-changed',
   name: 'Account Attributes Changed',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     identity: identityRef,
     source: sourceRef,
     account: accountRef,
     changes: z.array(
-      z.looseObject({ attribute: z.string(), oldValue: attributeValue, newValue: attributeValue }),
+      openObject({ attribute: z.string(), oldValue: attributeValue, newValue: attributeValue }),
     ),
   }),
 })
@@ -69,7 +77,7 @@ export const accountCorrelated = defineTrigger({
   id: 'idn:account-correlated',
   name: 'Account Correlated',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     identity: identityRef,
     source: sourceRef,
     account: accountRef,
@@ -84,7 +92,7 @@ export const accountUncorrelated = defineTrigger({
   name: 'Account Uncorrelated',
   type: 'fire-and-forget',
   deprecated: true,
-  input: z.looseObject({
+  input: openObject({
     identity: identityRef,
     source: sourceRef,
     account: accountRef,
@@ -93,14 +101,14 @@ export const accountUncorrelated = defineTrigger({
 })
 
 // The V2 account events (Account Created / Updated / Deleted).
-const accountEventSource = z.looseObject({
+const accountEventSource = openObject({
   id: z.string(),
   name: z.string(),
   alias: z.string().optional(),
   owner: namedRef.nullish(),
   governanceGroup: namedRef.nullish(),
 })
-const accountEventAccount = z.looseObject({
+const accountEventAccount = openObject({
   id: z.string(),
   name: z.string(),
   nativeIdentity: z.string(),
@@ -110,7 +118,7 @@ const accountEventAccount = z.looseObject({
   origin: z.string().nullish(),
   attributes: attributeMap.nullish(),
 })
-const accountEventIdentity = z.looseObject({
+const accountEventIdentity = openObject({
   id: z.string(),
   name: z.string(),
   alias: z.string().optional(),
@@ -120,21 +128,26 @@ const accountEvent = <const T extends string, const C extends readonly [string, 
   type: T,
   causes: C,
 ) => ({
-  event: z.looseObject({ type: z.literal(type), cause: z.enum(causes) }),
+  event: openObject({ type: z.literal(type), cause: z.enum(causes) }),
   source: accountEventSource,
   account: accountEventAccount,
   identity: accountEventIdentity,
 })
 
-const entitlementChange = z.looseObject({
+/** An entitlement added or removed; SailPoint's schema requires none of its fields. */
+const entitlementChange = openObject({
   id: z.string().nullish(),
   name: z.string().nullish(),
-  owner: z.looseObject({ id: z.string(), name: z.string().nullish(), type: z.string() }).nullish(),
-  value: z.string(),
+  owner: openObject({
+    id: z.string().optional(),
+    name: z.string().nullish(),
+    type: z.string().optional(),
+  }).nullish(),
+  value: z.string().optional(),
 })
 const entitlementChanges = z
   .array(
-    z.looseObject({
+    openObject({
       attributeName: z.string(),
       added: z.array(entitlementChange).nullable(),
       removed: z.array(entitlementChange).nullable(),
@@ -142,11 +155,11 @@ const entitlementChanges = z
   )
   .nullable()
 const singleValueAttributeChanges = z
-  .array(z.looseObject({ name: z.string(), oldValue: attributeValue, newValue: attributeValue }))
+  .array(openObject({ name: z.string(), oldValue: attributeValue, newValue: attributeValue }))
   .nullable()
 const multiValueAttributeChanges = z
   .array(
-    z.looseObject({
+    openObject({
       name: z.string(),
       addedValues: z.array(attributeValue),
       removedValues: z.array(attributeValue),
@@ -163,7 +176,7 @@ export const accountCreated = defineTrigger({
   name: 'Account Created',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject(accountEvent('ACCOUNT_CREATED_V2', ['AGGREGATION', 'PROVISIONING'])),
+  input: openObject(accountEvent('ACCOUNT_CREATED_V2', ['AGGREGATION', 'PROVISIONING'])),
 })
 
 /** `idn:account-deleted` (`ACCOUNT_DELETED_V2`). Id guessed from the docs page; not published. */
@@ -172,7 +185,7 @@ export const accountDeleted = defineTrigger({
   name: 'Account Deleted',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject(accountEvent('ACCOUNT_DELETED_V2', ['AGGREGATION', 'PROVISIONING'])),
+  input: openObject(accountEvent('ACCOUNT_DELETED_V2', ['AGGREGATION', 'PROVISIONING'])),
 })
 
 /** `idn:account-updated` (`ACCOUNT_UPDATED_V2`): attributes or entitlements changed. Id guessed from the docs page. */
@@ -181,7 +194,7 @@ export const accountUpdated = defineTrigger({
   name: 'Account Updated',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...accountEvent('ACCOUNT_UPDATED_V2', ['AGGREGATION', 'PROVISIONING', 'PASSWORD_CHANGE']),
     accountChangeTypes,
     singleValueAttributeChanges,
@@ -191,14 +204,13 @@ export const accountUpdated = defineTrigger({
 })
 
 /**
- * The Native Change Detection payload. Quirk: SailPoint's spec points these webhooks at the old
- * flat `SourceAccount*` schemas, which do not match the documented payload at all; this schema
- * follows the documented payload. Everything but the event type, account and source is optional.
+ * The Native Change Detection payload as SailPoint's docs show it. Everything but the event type,
+ * account and source is optional.
  */
-const nativeChange = <const T extends string>(eventType: T) =>
-  z.looseObject({
+const documentedNativeChange = <const T extends string>(eventType: T) =>
+  openObject({
     eventType: z.literal(eventType),
-    account: z.looseObject({
+    account: openObject({
       id: z.string(),
       name: z.string(),
       type: z.literal('ACCOUNT').optional(),
@@ -206,29 +218,48 @@ const nativeChange = <const T extends string>(eventType: T) =>
       uuid: z.string().nullish(),
       correlated: z.boolean().optional(),
     }),
-    source: z.looseObject({
+    source: openObject({
       id: z.string(),
       name: z.string(),
       type: z.literal('SOURCE').optional(),
       alias: z.string().optional(),
-      owner: z.looseObject({ id: z.string(), name: z.string() }).nullish(),
-      governanceGroup: z.looseObject({ id: z.string(), name: z.string() }).nullish(),
+      owner: openObject({ id: z.string(), name: z.string() }).nullish(),
+      governanceGroup: openObject({ id: z.string(), name: z.string() }).nullish(),
     }),
-    identity: z
-      .looseObject({
-        id: z.string(),
-        name: z.string(),
-        type: z.literal('IDENTITY').optional(),
-        alias: z.string().optional(),
-        email: z.string().nullish(),
-        manager: z.looseObject({ id: z.string(), name: z.string() }).nullish(),
-      })
-      .nullish(),
+    identity: openObject({
+      id: z.string(),
+      name: z.string(),
+      type: z.literal('IDENTITY').optional(),
+      alias: z.string().optional(),
+      email: z.string().nullish(),
+      manager: openObject({ id: z.string(), name: z.string() }).nullish(),
+    }).nullish(),
     accountChangeTypes: accountChangeTypes.optional(),
     singleValueAttributeChanges: singleValueAttributeChanges.optional(),
     multiValueAttributeChanges: multiValueAttributeChanges.optional(),
     entitlementChanges: entitlementChanges.optional(),
   })
+
+/** The flat `SourceAccount*` payload (`id`, `nativeIdentifier`, `sourceId`, ...). */
+const sourceAccount = openObject({
+  uuid: z.string().nullish(),
+  id: z.string(),
+  nativeIdentifier: z.string(),
+  sourceId: z.string(),
+  sourceName: z.string(),
+  identityId: z.string(),
+  identityName: z.string(),
+  attributes: attributeMap,
+})
+
+/**
+ * Quirk: SailPoint's spec points the Native Change webhooks at the flat `SourceAccount*` schemas,
+ * while the docs show a different, nested payload (`eventType`, `account`, `source`, `identity`,
+ * attribute and entitlement changes). Both shapes are accepted, so the input is a union: tell them
+ * apart with `'eventType' in input`.
+ */
+const nativeChange = <const T extends string>(eventType: T) =>
+  z.union([documentedNativeChange(eventType), sourceAccount])
 
 /** `idn:native-change-account-created`: an account was created directly on the source. Id guessed from the docs page. */
 export const nativeChangeAccountCreated = defineTrigger({
@@ -255,17 +286,6 @@ export const nativeChangeAccountUpdated = defineTrigger({
   type: 'fire-and-forget',
   confirmed: false,
   input: nativeChange('ACCOUNT_UPDATED'),
-})
-
-const sourceAccount = z.looseObject({
-  uuid: z.string().nullish(),
-  id: z.string(),
-  nativeIdentifier: z.string(),
-  sourceId: z.string(),
-  sourceName: z.string(),
-  identityId: z.string(),
-  identityName: z.string(),
-  attributes: attributeMap,
 })
 
 /** `idn:source-account-created`: deprecated early-access trigger (replaced by Account Created). */

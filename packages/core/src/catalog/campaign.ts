@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { reviewerRef, timestamp } from './refs.js'
+import { openObject, reviewerRef, timestamp } from './refs.js'
 
 const campaignType = z.enum(['MANAGER', 'SOURCE_OWNER', 'SEARCH', 'ROLE_COMPOSITION', 'MACHINE_ACCOUNT'])
-const campaignOwner = z.looseObject({ id: z.string(), displayName: z.string(), email: z.string() })
+const campaignOwner = openObject({ id: z.string(), displayName: z.string(), email: z.string() })
 
 const campaign = <const S extends readonly [string, ...string[]]>(statuses: S, deadlineRequired: boolean) =>
-  z.looseObject({
-    campaign: z.looseObject({
+  openObject({
+    campaign: openObject({
       id: z.string(),
       name: z.string(),
       description: z.string().nullish(),
@@ -53,13 +53,13 @@ export const certificationSignedOff = defineTrigger({
   id: 'idn:certification-signed-off',
   name: 'Certification Signed Off',
   type: 'fire-and-forget',
-  input: z.looseObject({
-    certification: z.looseObject({
+  input: openObject({
+    certification: openObject({
       id: z.string(),
       name: z.string(),
       created: timestamp,
       modified: timestamp.nullish(),
-      campaignRef: z.looseObject({
+      campaignRef: openObject({
         id: z.string(),
         name: z.string(),
         type: z.literal('CAMPAIGN'),
@@ -74,17 +74,15 @@ export const certificationSignedOff = defineTrigger({
       due: timestamp,
       signed: timestamp,
       reviewer: reviewerRef,
-      reassignment: z
-        .looseObject({
-          from: z.looseObject({
-            id: z.string(),
-            name: z.string(),
-            type: z.literal('CERTIFICATION'),
-            reviewer: reviewerRef,
-          }),
-          comment: z.string(),
-        })
-        .nullish(),
+      reassignment: openObject({
+        from: openObject({
+          id: z.string().optional(),
+          name: z.string().optional(),
+          type: z.literal('CERTIFICATION').optional(),
+          reviewer: reviewerRef.optional(),
+        }).optional(),
+        comment: z.string().optional(),
+      }).nullish(),
       hasErrors: z.boolean(),
       errorMessage: z.string().nullish(),
       completed: z.boolean(),

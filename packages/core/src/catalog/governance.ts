@@ -1,16 +1,17 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { timestamp } from './refs.js'
+import { openObject, timestamp } from './refs.js'
 
 // SOD violation and CIEM triggers. SailPoint publishes no example payloads for them and their
-// schemas require no field at all; isc-triggers requires the one field every such event must
-// carry to be useful (the violation `id`, the CIEM `event`), and keeps everything else optional.
+// schemas require no field at all, so every field is optional here too: an event that lacks even
+// its id is still delivered to the handler rather than refused and lost.
 
+/** `{ id, type }` of a referenced object; SailPoint requires neither. */
 const idOf = <const T extends readonly [string, ...string[]]>(types: T) =>
-  z.looseObject({ id: z.string(), type: z.enum(types) })
+  openObject({ id: z.string().optional(), type: z.enum(types).optional() })
 
 const violation = {
-  id: z.string(),
+  id: z.string().optional(),
   name: z.string().optional(),
   created: timestamp.optional(),
   modified: timestamp.optional(),
@@ -27,7 +28,7 @@ export const sodViolationCreated = defineTrigger({
   name: 'SOD Violation Created',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({ ...violation, status: z.string().optional() }),
+  input: openObject({ ...violation, status: z.string().optional() }),
 })
 
 /** `idn:sod-violation-reopened`: a closed or mitigated SOD violation was reopened. Id guessed by analogy. */
@@ -36,7 +37,7 @@ export const sodViolationReopened = defineTrigger({
   name: 'SOD Violation Reopened',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...violation,
     previousStatus: z.string().optional(),
     currentStatus: z.string().optional(),
@@ -50,13 +51,13 @@ export const sodViolationMitigated = defineTrigger({
   name: 'SOD Violation Mitigated',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...violation,
     status: z.string().optional(),
     expiration: timestamp.optional(),
     appliedControls: z
       .array(
-        z.looseObject({
+        openObject({
           id: z.string().optional(),
           appliedDate: timestamp.optional(),
           applier: idOf(['IDENTITY']).optional(),
@@ -78,16 +79,16 @@ export const sodViolationClosed = defineTrigger({
   name: 'SOD Violation Closed',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...violation,
     previousStatus: z.enum(['Open', 'Mitigated']).optional(),
     currentStatus: z.enum(['Closed']).optional(),
   }),
 })
 
-const scope = z.looseObject({ name: z.string(), nativeId: z.string() })
+const scope = openObject({ name: z.string(), nativeId: z.string() })
 const ciemSource = {
-  event: z.string(),
+  event: z.string().optional(),
   timestamp: z.string().optional(),
   sourceIscId: z.string().optional(),
   sourceName: z.string().optional(),
@@ -104,7 +105,7 @@ export const ciemAutoIncludeScopeSettingChanged = defineTrigger({
   name: 'CIEM Auto-Include Scope Setting Changed',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...ciemSource,
     ...ciemActor,
   }),
@@ -116,7 +117,7 @@ export const ciemNewScopeDetected = defineTrigger({
   name: 'CIEM New Scope Detected',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...ciemSource,
     org: z.string().optional(),
     scopesDiscovered: z.array(scope).optional(),
@@ -131,7 +132,7 @@ export const ciemScopeSelectionChanged = defineTrigger({
   name: 'CIEM Scope Selection Changed',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     ...ciemSource,
     ...ciemActor,
     scopesModified: z.array(scope).optional(),

@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { attributeMap, identityRef, jsonObject } from './refs.js'
+import { attributeMap, identityRef, jsonObject, openObject } from './refs.js'
 
 /** `idn:identity-created`: an identity was created (by aggregation or by hand). */
 export const identityCreated = defineTrigger({
   id: 'idn:identity-created',
   name: 'Identity Created',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     identity: identityRef,
     /** Attributes from the identity profile; keys and values depend on the tenant. */
     attributes: attributeMap,
@@ -19,7 +19,7 @@ export const identityDeleted = defineTrigger({
   id: 'idn:identity-deleted',
   name: 'Identity Deleted',
   type: 'fire-and-forget',
-  input: z.looseObject({ identity: identityRef, attributes: attributeMap }),
+  input: openObject({ identity: identityRef, attributes: attributeMap }),
 })
 
 /** A changed identity attribute's value: a scalar, a list, an object (e.g. a manager reference), or null. */
@@ -35,11 +35,9 @@ export const identityAttributesChanged = defineTrigger({
   id: 'idn:identity-attributes-changed',
   name: 'Identity Attributes Changed',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     identity: identityRef,
-    changes: z.array(
-      z.looseObject({ attribute: z.string(), oldValue: changedValue, newValue: changedValue }),
-    ),
+    changes: z.array(openObject({ attribute: z.string(), oldValue: changedValue, newValue: changedValue })),
   }),
 })
 
@@ -52,8 +50,8 @@ export const outlierDetected = defineTrigger({
   name: 'Outlier Detected',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
-    identity: z.looseObject({ type: z.literal('IDENTITY'), id: z.string(), name: z.string().optional() }),
+  input: openObject({
+    identity: openObject({ type: z.literal('IDENTITY'), id: z.string(), name: z.string().optional() }),
     outlierType: z.enum(['LOW_SIMILARITY']),
     score: z.number(),
   }),

@@ -1,21 +1,21 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { attributeMap, attributeValue, timestamp } from './refs.js'
+import { attributeMap, attributeValue, openObject, timestamp } from './refs.js'
 
-const typedRef = z.looseObject({ type: z.string(), id: z.string(), name: z.string() })
-const owner = z.looseObject({
+const typedRef = openObject({ type: z.string(), id: z.string(), name: z.string() })
+const owner = openObject({
   type: z.string(),
   id: z.string(),
   name: z.string(),
   isPrimary: z.boolean().optional(),
 })
-const userEntitlement = z.looseObject({
+const userEntitlement = openObject({
   entitlementId: z.string(),
   displayName: z.string(),
   source: typedRef,
 })
 
-const machineIdentity = z.looseObject({
+const machineIdentity = openObject({
   id: z.string(),
   name: z.string().optional(),
   created: timestamp,
@@ -42,7 +42,7 @@ export const machineIdentityCreated = defineTrigger({
   name: 'Machine Identity Created',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({ eventType: z.literal('MACHINE_IDENTITY_CREATED'), machineIdentity }),
+  input: openObject({ eventType: z.literal('MACHINE_IDENTITY_CREATED'), machineIdentity }),
 })
 
 /** `idn:machine-identity-deleted`: a machine identity was deleted. Id guessed from the docs page. */
@@ -51,11 +51,11 @@ export const machineIdentityDeleted = defineTrigger({
   name: 'Machine Identity Deleted',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({ eventType: z.literal('MACHINE_IDENTITY_DELETED'), machineIdentity }),
+  input: openObject({ eventType: z.literal('MACHINE_IDENTITY_DELETED'), machineIdentity }),
 })
 
 const changes = <T extends z.ZodType>(item: T) =>
-  z.looseObject({
+  openObject({
     attributeName: z.string().optional(),
     added: z.array(item).optional(),
     removed: z.array(item).optional(),
@@ -67,7 +67,7 @@ export const machineIdentityUpdated = defineTrigger({
   name: 'Machine Identity Updated',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     eventType: z.literal('MACHINE_IDENTITY_UPDATED'),
     machineIdentity,
     machineIdentityChangeTypes: z.array(
@@ -82,7 +82,7 @@ export const machineIdentityUpdated = defineTrigger({
     userEntitlementChanges: changes(userEntitlement),
     ownerChanges: changes(owner),
     singleValueAttributeChanges: z
-      .array(z.looseObject({ name: z.string(), oldValue: attributeValue, newValue: attributeValue }))
+      .array(openObject({ name: z.string(), oldValue: attributeValue, newValue: attributeValue }))
       .nullable(),
   }),
 })

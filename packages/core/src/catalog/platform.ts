@@ -1,18 +1,16 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { jsonObject, timestamp } from './refs.js'
+import { jsonObject, openObject, timestamp } from './refs.js'
 
 /**
  * One kind of result of a saved search. Quirk: the schema types `count` as a string, the docs
  * example sends a number; both are accepted.
  */
-const searchResult = z
-  .looseObject({
-    count: z.union([z.string(), z.number()]),
-    noun: z.string(),
-    preview: z.array(z.array(z.string())),
-  })
-  .nullish()
+const searchResult = openObject({
+  count: z.union([z.string(), z.number()]),
+  noun: z.string(),
+  preview: z.array(z.array(z.string())),
+}).nullish()
 
 /**
  * `idn:saved-search-complete` (Scheduled Search): a scheduled search ran. The report itself is not
@@ -22,13 +20,13 @@ export const savedSearchComplete = defineTrigger({
   id: 'idn:saved-search-complete',
   name: 'Scheduled Search',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     fileName: z.string(),
     ownerEmail: z.string(),
     ownerName: z.string(),
     query: z.string(),
     searchName: z.string(),
-    searchResults: z.looseObject({
+    searchResults: openObject({
       Account: searchResult,
       Entitlement: searchResult,
       Identity: searchResult,
@@ -47,14 +45,14 @@ export const formSubmitted = defineTrigger({
   name: 'Form Submitted',
   type: 'fire-and-forget',
   confirmed: false,
-  input: z.looseObject({
+  input: openObject({
     submittedAt: timestamp,
     tenantId: z.string(),
     formInstanceId: z.string(),
     formDefinitionId: z.string(),
     name: z.string(),
-    createdBy: z.looseObject({ type: z.enum(['WORKFLOW_EXECUTION', 'SOURCE']), id: z.string() }),
-    submittedBy: z.looseObject({ type: z.literal('IDENTITY'), id: z.string(), name: z.string() }),
+    createdBy: openObject({ type: z.enum(['WORKFLOW_EXECUTION', 'SOURCE']), id: z.string() }),
+    submittedBy: openObject({ type: z.literal('IDENTITY'), id: z.string(), name: z.string() }),
     formData: jsonObject.nullable(),
   }),
 })

@@ -1,16 +1,41 @@
 import { z } from 'zod'
 
 // Building blocks shared by several triggers, written for isc-triggers from SailPoint's published
-// trigger schemas. Every object is loose (unknown fields kept), since ISC adds fields without
+// trigger schemas. The catalog is never stricter than SailPoint: a field SailPoint's schema leaves
+// optional is optional here, and every object keeps unknown fields, since ISC adds fields without
 // notice. Timestamps are ISO-8601 strings; they are kept as strings (not parsed) so a format
 // variation never loses an event.
+
+/**
+ * A JSON object with these fields that keeps any other field it carries (at run time it is
+ * `z.looseObject`). Its type has no index signature, so a value typed with SailPoint's SDK models
+ * (interfaces, e.g. `IdentityCreatedV2024`) can be passed where a `TriggerInput` is expected; read
+ * a field the catalog does not list with `(input as Record<string, unknown>).newField`.
+ *
+ * @example
+ * const scope = openObject({ name: z.string(), nativeId: z.string() })
+ */
+export function openObject<const S extends z.core.$ZodLooseShape>(shape: S): z.ZodObject<S, z.core.$strip> {
+  return z.looseObject(shape) as unknown as z.ZodObject<S, z.core.$strip>
+}
+
+/**
+ * A string SailPoint documents with a few known values while its runtime schema (ETS) allows any
+ * string. Any string is accepted; the type still names the known values, so editors complete them.
+ *
+ * @example
+ * const operation = openEnum(['Add', 'Remove']) // 'Add' | 'Remove' | (string & {})
+ */
+export function openEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.union([z.enum(values), z.string()]) as unknown as z.ZodType<T[number] | (string & {})>
+}
 
 /** An ISO-8601 date-time string, e.g. `2020-06-29T22:01:50.474Z`. */
 export const timestamp = z.string()
 
 /** `{ type, id, name }`: how ISC points at an object of one DTO type. */
 export function ref<const T extends string>(type: T) {
-  return z.looseObject({ type: z.literal(type), id: z.string(), name: z.string() })
+  return openObject({ type: z.literal(type), id: z.string(), name: z.string() })
 }
 
 /** `{ type: 'IDENTITY', id, name }`. */
@@ -43,13 +68,16 @@ export const attributeValue = z
   .nullable()
 
 /** `{ id, name }` of an owner or a governance group. */
-export const namedRef = z.looseObject({ id: z.string(), name: z.string() })
+export const namedRef = openObject({ id: z.string(), name: z.string() })
 
-/** A reviewer or owner that is an identity or a governance group. */
-export const reviewerRef = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  type: z.enum(['IDENTITY', 'GOVERNANCE_GROUP']),
+/**
+ * A reviewer that is an identity or a governance group. SailPoint's schema requires none of its
+ * fields (the certification triggers).
+ */
+export const reviewerRef = openObject({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  type: z.enum(['IDENTITY', 'GOVERNANCE_GROUP']).optional(),
   email: z.string().nullish(),
   created: timestamp.nullish(),
   modified: timestamp.nullish(),

@@ -1,16 +1,16 @@
 import { z } from 'zod'
 import { defineTrigger } from '../registry.js'
-import { identityRef, jsonObject, timestamp } from './refs.js'
+import { identityRef, jsonObject, openObject, timestamp } from './refs.js'
 
 const sourceEvent = <const K extends 'created' | 'deleted' | 'modified'>(when: K) =>
-  z.looseObject({
+  openObject({
     id: z.string(),
     name: z.string(),
     /** The connection type, e.g. `DIRECT_CONNECT`. */
     type: z.string(),
     /** The connector, e.g. `active-directory`. */
     connector: z.string(),
-    actor: z.looseObject({ type: z.literal('IDENTITY'), id: z.string().optional(), name: z.string() }),
+    actor: openObject({ type: z.literal('IDENTITY'), id: z.string().optional(), name: z.string() }),
     ...({ [when]: timestamp } as Record<K, typeof timestamp>),
   })
 
@@ -38,7 +38,7 @@ export const sourceUpdated = defineTrigger({
   input: sourceEvent('modified'),
 })
 
-const healthCheck = z.looseObject({
+const healthCheck = openObject({
   message: z.string(),
   resultType: z.string(),
   status: z.enum(['Succeeded', 'Failed']),
@@ -49,10 +49,10 @@ export const vaClusterStatusChange = defineTrigger({
   id: 'idn:va-cluster-status-change',
   name: 'VA Cluster Status Change',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     created: timestamp,
     type: z.enum(['SOURCE', 'CLUSTER']),
-    application: z.looseObject({
+    application: openObject({
       id: z.string(),
       name: z.string(),
       attributes: jsonObject.nullish(),
@@ -67,7 +67,7 @@ export const postProvisioning = defineTrigger({
   id: 'idn:post-provisioning',
   name: 'Provisioning Completed',
   type: 'fire-and-forget',
-  input: z.looseObject({
+  input: openObject({
     trackingNumber: z.string(),
     /** The sources provisioned, comma-separated. */
     sources: z.string(),
@@ -77,8 +77,8 @@ export const postProvisioning = defineTrigger({
     recipient: identityRef,
     requester: identityRef.nullish(),
     accountRequests: z.array(
-      z.looseObject({
-        source: z.looseObject({ id: z.string(), type: z.literal('SOURCE'), name: z.string() }),
+      openObject({
+        source: openObject({ id: z.string(), type: z.literal('SOURCE'), name: z.string() }),
         accountId: z.string().nullish(),
         accountOperation: z.string(),
         provisioningResult: z.enum(['SUCCESS', 'PENDING', 'FAILED']),
@@ -86,7 +86,7 @@ export const postProvisioning = defineTrigger({
         ticketId: z.string().nullish(),
         attributeRequests: z
           .array(
-            z.looseObject({
+            openObject({
               attributeName: z.string(),
               attributeValue: z.string().nullish(),
               operation: z.enum(['Add', 'Set', 'Remove']),
