@@ -125,7 +125,9 @@ describe('catalog typing', () => {
     expectTypeOf<TriggerInput<'idn:campaign-ended'>['campaign']['status']>().toEqualTypeOf<'COMPLETED'>()
     // Native change payloads come in two shapes (docs and spec); `'eventType' in input` tells them apart.
     type NativeChange = TriggerInput<'idn:native-change-account-updated'>
-    expectTypeOf<Extract<NativeChange, { eventType: unknown }>['eventType']>().toEqualTypeOf<'ACCOUNT_UPDATED'>()
+    expectTypeOf<
+      Extract<NativeChange, { eventType: unknown }>['eventType']
+    >().toEqualTypeOf<'ACCOUNT_UPDATED'>()
     expectTypeOf<Exclude<NativeChange, { eventType: unknown }>['nativeIdentifier']>().toEqualTypeOf<string>()
   })
 })
