@@ -28,12 +28,16 @@ const requestedItem = {
   form: itemForm,
 }
 
-/** An identity as the access-request triggers name it; the ETS schema allows any `type` string. */
-const requester = openObject({ type: openEnum(['IDENTITY']), id: z.string(), name: z.string() })
+/**
+ * An identity as the access-request triggers name it. The ETS schema allows any `type` string, and
+ * SailPoint's SDK types `type` optional.
+ */
+const requester = openObject({ type: openEnum(['IDENTITY']).optional(), id: z.string(), name: z.string() })
 
 /**
- * The dynamic approver's schema requires none of the identity's fields (its `requestedFor` items
- * and `requestedBy` list no `required`).
+ * An identity whose fields may be missing: the dynamic approver's schema lists no `required` for
+ * its `requestedFor` items or `requestedBy`, and SailPoint's SDK types every `requestedFor` item's
+ * fields as optional.
  */
 const partialRequester = openObject({
   type: openEnum(['IDENTITY']).optional(),
@@ -44,17 +48,18 @@ const partialRequester = openObject({
 /**
  * Quirk: SailPoint's OpenAPI spec types `requestedFor` as an array of 1-10 identities, while the
  * docs examples, the ETS schema and real captures show a single object. Both are accepted. The
- * spec's `required` list sits on the array, where JSON Schema ignores it; it is read as the
- * required fields of each identity, as the docs and the ETS schema show it means.
+ * spec's `required` list sits on the array, where JSON Schema ignores it; the docs and the ETS
+ * schema show it means each identity's fields, while SailPoint's SDK types them optional. The
+ * items' fields are optional here, so a payload under either reading is accepted.
  */
-const requestedForOf = <const I extends z.ZodType>(identity: I) =>
-  z.union([identity, z.array(identity).min(1)])
+const requestedForOf = (identity: typeof requester | typeof partialRequester) =>
+  z.union([identity, z.array(partialRequester).min(1)])
 
 /**
  * The input shared by the access-request triggers that wait for a decision. `requestedItems` may
  * be empty under the ETS schema (the OpenAPI spec says at least one).
  */
-const accessRequestInputOf = <const I extends z.ZodType>(identity: I) =>
+const accessRequestInputOf = (identity: typeof requester | typeof partialRequester) =>
   openObject({
     accessRequestId: z.string(),
     requestedFor: requestedForOf(identity),
@@ -131,6 +136,7 @@ export const accessRequestPostApproval = defineTrigger({
         ),
       }),
     ),
-    requestedBy: requester,
+    // SailPoint's SDK types this requester's fields optional.
+    requestedBy: partialRequester,
   }),
 })

@@ -5,7 +5,7 @@ import { openObject, reviewerRef, timestamp } from './refs.js'
 const campaignType = z.enum(['MANAGER', 'SOURCE_OWNER', 'SEARCH', 'ROLE_COMPOSITION', 'MACHINE_ACCOUNT'])
 const campaignOwner = openObject({ id: z.string(), displayName: z.string(), email: z.string() })
 
-const campaign = <const S extends readonly [string, ...string[]]>(statuses: S, deadlineRequired: boolean) =>
+const campaign = <const S extends readonly [string, ...string[]], D extends z.ZodType>(statuses: S, deadline: D) =>
   openObject({
     campaign: openObject({
       id: z.string(),
@@ -13,7 +13,7 @@ const campaign = <const S extends readonly [string, ...string[]]>(statuses: S, d
       description: z.string().nullish(),
       created: timestamp,
       modified: timestamp.nullish(),
-      deadline: deadlineRequired ? timestamp : timestamp.nullish(),
+      deadline,
       type: campaignType,
       campaignOwner,
       status: z.enum(statuses),
@@ -25,7 +25,7 @@ export const campaignActivated = defineTrigger({
   id: 'idn:campaign-activated',
   name: 'Campaign Activated',
   type: 'fire-and-forget',
-  input: campaign(['ACTIVE'], true),
+  input: campaign(['ACTIVE'], timestamp),
 })
 
 /** `idn:campaign-ended`: a certification campaign completed. */
@@ -33,7 +33,7 @@ export const campaignEnded = defineTrigger({
   id: 'idn:campaign-ended',
   name: 'Campaign Ended',
   type: 'fire-and-forget',
-  input: campaign(['COMPLETED'], true),
+  input: campaign(['COMPLETED'], timestamp),
 })
 
 /** `idn:campaign-generated`: a certification campaign was generated (staged). */
@@ -41,7 +41,7 @@ export const campaignGenerated = defineTrigger({
   id: 'idn:campaign-generated',
   name: 'Campaign Generated',
   type: 'fire-and-forget',
-  input: campaign(['STAGED', 'ACTIVATING', 'ACTIVE'], false),
+  input: campaign(['STAGED', 'ACTIVATING', 'ACTIVE'], timestamp.nullish()),
 })
 
 /**
