@@ -91,8 +91,11 @@ export const accessRequestPreApproval = defineTrigger({
  * one more approver, an identity or a governance group. It runs after pre-approval approved.
  *
  * Quirk: to add no approver, the docs say "an empty object" and show
- * `{ "id": "", "name": "", "type": "" }`, which the published enum forbids; the ETS output schema
- * also allows `null`. All three are accepted.
+ * `{ "id": "", "name": "", "type": "" }`; SailPoint's output schema refuses both (`{}` lacks the
+ * required fields, `""` is not in the `type` enum) while allowing `null`. All three are accepted
+ * and sent as given: these two are the only decisions isc-triggers sends that SailPoint's output
+ * schema does not allow (conformance.test.ts checks they still contradict it). Any value the output
+ * schema allows is accepted, an empty `id` included; unknown keys a handler adds are not sent.
  */
 export const accessRequestDynamicApprover = defineTrigger({
   id: 'idn:access-request-dynamic-approver',
