@@ -1,84 +1,33 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { bearerOf, JSON_BODY_LIMIT, parseJsonOrText, readBody, send, TOO_LARGE } from './fake-isc/http.js'
+import { createInvocationStore, type TestInvocationRequest } from './fake-isc/invocations.js'
+import { invocationPath, matchRoute, type Route } from './fake-isc/routes.js'
+import { readTokenForm } from './fake-isc/token-form.js'
+import type { FakeIsc, FakeIscOptions, ProgrammedFailure, ReceivedAttempt } from './fake-isc/types.js'
 
-/** One completion attempt the fake ISC received, whatever it answered. */
-export interface ReceivedAttempt {
-  invocationId: string
-  /** The parsed JSON body (`{ secret, output }` or `{ secret, error }`), or the raw text if not JSON. */
-  body: unknown
-  headers: IncomingMessage['headers']
-  /** What the fake answered. */
-  status: number
-  /** Milliseconds since the fake started. */
-  at: number
-}
+export type { FakeIsc, FakeIscOptions, ProgrammedFailure, ReceivedAttempt } from './fake-isc/types.js'
 
-/** A failure to answer instead of the normal behaviour, once per programmed entry. */
-export interface ProgrammedFailure {
-  status: number
-  headers?: Record<string, string>
-}
-
-export interface FakeIscOptions {
-  /** OAuth client credentials the token endpoint accepts; with them, completions need its bearer token. */
-  clientId?: string
-  clientSecret?: string
-  /** `expires_in` of issued tokens, in seconds; default 3600. */
-  tokenLifetimeSeconds?: number
-  /** The port to listen on (127.0.0.1); default an ephemeral one. */
-  port?: number
-}
+const NOT_FOUND = { detailCode: '400.1.404 Referenced object not found' }
+const BAD_CONTENT = '400.1 Bad request content'
 
 /**
- * A stand-in for ISC's side of request-response triggers, on loopback: the OAuth token endpoint
- * and the complete-invocation endpoint, with programmable failures.
- */
-export interface FakeIsc {
-  /** `http://127.0.0.1:<port>`: list it in `completion.allowedCallbackOrigins`. */
-  readonly origin: string
-  /** `<origin>/oauth/token`. */
-  readonly tokenUrl: string
-  /** The callback URL ISC would put in `_metadata` for this invocation. */
-  callbackURL(invocationId: string): string
-  /** Every completion attempt, in order. */
-  readonly attempts: ReceivedAttempt[]
-  /** Attempts accepted (204). */
-  readonly completions: ReceivedAttempt[]
-  /** Token requests received (form fields). */
-  readonly tokenRequests: Record<string, string>[]
-  /** Test invocations requested through `POST /beta/trigger-invocations/test` (their JSON bodies). */
-  readonly testInvocations: unknown[]
-  /** The next `count` completion attempts answer `status` (with `headers`, e.g. `Retry-After`). */
-  failNext(count: number, status: number, headers?: Record<string, string>): void
-  /** Marks an invocation finished: completing it answers 400, as ISC does. */
-  finish(invocationId: string): void
-  /** Invalidates issued tokens: completions with them answer 401 until a new token is fetched. */
-  revokeTokens(): void
-  /** Resolves with the first accepted completion of `invocationId` (rejects after `timeoutMs`). */
-  waitForCompletion(invocationId: string, timeoutMs?: number): Promise<ReceivedAttempt>
-  close(): Promise<void>
-}
-
-async function readText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
-  const text = body === undefined ? '' : JSON.stringify(body)
-  res.writeHead(status, { ...(text ? { 'content-type': 'application/json' } : {}), ...headers }).end(text)
-}
-
-const COMPLETE = /^\/(?:beta|v\d{4}|trigger-invocations\/v1)\/?(?:trigger-invocations\/)?([^/]+)\/complete$/
-
-/**
- * Starts a fake ISC on 127.0.0.1 (an ephemeral port). It serves `POST /oauth/token` and
- * `POST /beta/trigger-invocations/:id/complete` (also `/v2025/...` and `/trigger-invocations/v1/...`),
- * answers 204 to a valid completion, 400 to an invocation already finished or a body without
- * `secret`, 401 without a valid token when credentials are configured, and whatever `failNext`
- * programmed first.
+ * Starts a fake ISC tenant on 127.0.0.1 (an ephemeral port unless `port` is given). It serves:
+ *
+ * - `POST /oauth/token`: client credentials, `application/x-www-form-urlencoded` or
+ *   `multipart/form-data` (what SailPoint's `sailpoint-api-client` sends), at most 64 KiB;
+ *   wrong ones get 401 `{ error: 'invalid_client' }`.
+ * - `POST <prefix>/:id/complete`: 204 to a valid completion; 400 to an invocation already finished,
+ *   a body without `secret`, or the wrong secret of a test invocation; whatever `failNext` programmed first.
+ * - `POST <prefix>/test`: starts TEST invocations, one per subscription (`subscriptionIds`, or one
+ *   default subscription), answering `[{ id, triggerId, secret, contentJson }]`.
+ * - `GET <prefix>/status`: the invocations it knows, shaped as ISC's invocation status
+ *   (`limit`, `offset`, `count`, and `filters` on `triggerId` / `subscriptionId`).
+ *
+ * `<prefix>` is any of `/beta/trigger-invocations`, `/v2024/trigger-invocations` (also `/v2025`,
+ * `/v2026`) and `/trigger-invocations/v1`. With `clientId`/`clientSecret`, the API requires a
+ * bearer token from the token endpoint (401 otherwise).
  *
  * @example
  * const isc = await startFakeIsc({ clientId: 'id', clientSecret: 'secret' })
@@ -86,6 +35,11 @@ const COMPLETE = /^\/(?:beta|v\d{4}|trigger-invocations\/v1)\/?(?:trigger-invoca
  * // deliver with _metadata.callbackURL = isc.callbackURL('inv-1'), then:
  * const completion = await isc.waitForCompletion('inv-1')
  * await isc.close()
+ *
+ * @example
+ * // SailPoint's own SDK logs in to it and calls it:
+ * const config = new Configuration({ baseurl: isc.origin, tokenUrl: isc.tokenUrl, clientId: 'id', clientSecret: 'secret' })
+ * const { data } = await new TriggersBetaApi(config).listTriggerInvocationStatus()
  */
 export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIsc> {
   const started = Date.now()
@@ -97,11 +51,22 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
   const finished = new Set<string>()
   const validTokens = new Set<string>()
   const waiters = new Map<string, ((attempt: ReceivedAttempt) => void)[]>()
+  const invocations = createInvocationStore()
   let issued = 0
   const requireToken = options.clientId !== undefined
 
+  /** False (after answering 401) when credentials are configured and the request lacks a valid token. */
+  function authorized(req: IncomingMessage, res: ServerResponse): boolean {
+    const token = bearerOf(req)
+    if (!requireToken || (token !== undefined && validTokens.has(token))) return true
+    send(res, 401, { error: 'JWT validation failed' })
+    return false
+  }
+
   async function onToken(req: IncomingMessage, res: ServerResponse) {
-    const form = Object.fromEntries(new URLSearchParams(await readText(req)))
+    const read = await readTokenForm(req)
+    if (!read.ok) return send(res, read.status, read.body)
+    const form = read.form
     tokenRequests.push(form)
     if (
       form.grant_type !== 'client_credentials' ||
@@ -118,40 +83,46 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
     })
   }
 
-  /** ISC's test-invocation API: records the request, answers one invocation per "subscription". */
+  /** ISC's test-invocation API: records the request, answers one invocation per subscription. */
   async function onTestInvocation(req: IncomingMessage, res: ServerResponse) {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
-    if (requireToken && (token === undefined || !validTokens.has(token)))
-      return send(res, 401, { error: 'JWT validation failed' })
-    let body: { triggerId?: unknown; input?: unknown; contentJson?: unknown }
+    if (!authorized(req, res)) return
+    const read = await readBody(req, JSON_BODY_LIMIT)
+    if (!read.ok) return send(res, 413, TOO_LARGE)
+    let body: Partial<TestInvocationRequest> | null
     try {
-      body = JSON.parse(await readText(req))
+      body = JSON.parse(read.bytes.toString('utf8'))
     } catch {
       return send(res, 400, { detailCode: '400.0 Bad request syntax' })
     }
-    if (typeof body?.triggerId !== 'string' || typeof body.contentJson !== 'object')
+    const ids = body?.subscriptionIds
+    if (
+      typeof body?.triggerId !== 'string' ||
+      typeof body.contentJson !== 'object' ||
+      body.contentJson === null ||
+      (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string')))
+    )
       return send(res, 400, {
-        detailCode: '400.1 Bad request content',
-        messages: ['triggerId and contentJson are required'],
+        detailCode: BAD_CONTENT,
+        messages: ['triggerId and contentJson are required; subscriptionIds is a list of ids'],
       })
     testInvocations.push(body)
-    const id = `test-invocation-${testInvocations.length}`
-    send(res, 200, [
-      {
-        id,
-        triggerId: body.triggerId,
-        secret: `secret-${testInvocations.length}`,
-        contentJson: body.contentJson,
-      },
-    ])
+    send(res, 200, invocations.startTest(body as TestInvocationRequest))
   }
 
-  async function onComplete(invocationId: string, req: IncomingMessage, res: ServerResponse) {
-    const text = await readText(req)
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {}
+  /** ISC's invocation status list (`InvocationStatus` objects). */
+  function onStatus(req: IncomingMessage, res: ServerResponse, _params: string[], url: URL) {
+    if (!authorized(req, res)) return
+    req.resume()
+    const page = invocations.list(url.searchParams)
+    if (!page.ok) return send(res, 400, { detailCode: BAD_CONTENT, messages: [page.message] })
+    const count = url.searchParams.get('count') === 'true'
+    send(res, 200, page.items, count ? { 'x-total-count': String(page.total) } : {})
+  }
+
+  async function onComplete(req: IncomingMessage, res: ServerResponse, [rawId]: string[]) {
+    const invocationId = decodeURIComponent(rawId!)
+    const read = await readBody(req, JSON_BODY_LIMIT)
+    const body = read.ok ? parseJsonOrText(read.bytes.toString('utf8')) : undefined
     const record = (status: number) => {
       const attempt: ReceivedAttempt = {
         invocationId,
@@ -163,43 +134,57 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
       attempts.push(attempt)
       return attempt
     }
+    if (!read.ok) {
+      record(413)
+      return send(res, 413, TOO_LARGE)
+    }
     const failure = failures.shift()
     if (failure) {
       record(failure.status)
       return send(res, failure.status, { message: 'programmed failure' }, failure.headers)
     }
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
-    if (requireToken && (token === undefined || !validTokens.has(token))) {
-      record(401)
-      return send(res, 401, { error: 'JWT validation failed' })
+    if (!authorized(req, res)) return void record(401)
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as {
+      secret?: unknown
+      output?: unknown
+      error?: unknown
     }
-    const secret = (body as { secret?: unknown } | null)?.secret
-    if (finished.has(invocationId) || typeof secret !== 'string') {
+    if (finished.has(invocationId) || typeof fields.secret !== 'string') {
       record(400)
-      return send(res, 400, { detailCode: '400.1.404 Referenced object not found' })
+      return send(res, 400, NOT_FOUND)
+    }
+    if (!invocations.secretMatches(invocationId, fields.secret)) {
+      record(400)
+      return send(res, 400, { detailCode: BAD_CONTENT, messages: ['invalid invocation secret'] })
     }
     const attempt = record(204)
     finished.add(invocationId)
+    invocations.complete(invocationId, fields)
     completions.push(attempt)
     for (const resolve of waiters.get(invocationId) ?? []) resolve(attempt)
     waiters.delete(invocationId)
     send(res, 204)
   }
 
+  const routes: Route[] = [
+    { method: 'POST', path: /^\/oauth\/token$/, handle: onToken },
+    { method: 'POST', path: invocationPath('/test'), handle: onTestInvocation },
+    { method: 'GET', path: invocationPath('/status'), handle: onStatus },
+    { method: 'POST', path: invocationPath('/([^/]+)/complete'), handle: onComplete },
+  ]
+
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!
-    const invocationId = COMPLETE.exec(path)?.[1]
-    const handled =
-      req.method !== 'POST'
-        ? Promise.resolve(send(res, 405))
-        : path === '/oauth/token'
-          ? onToken(req, res)
-          : path === '/beta/trigger-invocations/test'
-            ? onTestInvocation(req, res)
-            : invocationId !== undefined
-              ? onComplete(decodeURIComponent(invocationId), req, res)
-              : Promise.resolve(send(res, 404))
-    handled.catch(() => send(res, 500))
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const route = matchRoute(routes, req.method ?? 'GET', url.pathname)
+    if (route.kind !== 'found') {
+      req.resume()
+      return route.kind === 'method'
+        ? send(res, 405, { detailCode: '405 Method not allowed' }, { allow: route.allow.join(', ') })
+        : send(res, 404, { detailCode: '404 Not found' })
+    }
+    Promise.resolve()
+      .then(() => route.handle(req, res, route.params, url))
+      .catch(() => send(res, 500, { detailCode: '500.0 Internal fault' }))
   })
   server.listen(options.port ?? 0, '127.0.0.1')
   await once(server, 'listening')
