@@ -63,7 +63,8 @@ async function freePort(): Promise<number> {
   return port
 }
 
-describe('isc-triggers CLI', () => {
+// Each test starts tsx processes: seconds on a busy two-core machine, so the budget is generous.
+describe('isc-triggers CLI', { timeout: 60_000 }, () => {
   it('prints help (exit 0), and usage errors (exit 2)', async () => {
     const help = await cli('--help')
     expect(help.code).toBe(0)
