@@ -37,6 +37,31 @@ function concat(chunks: Buffer[], total: number): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
 }
 
+/** What had arrived of a body whose reading failed (413, 408, 400), kept for `onRejected`. */
+const received = new WeakMap<object, Uint8Array | string>()
+
+/**
+ * Remembers the bytes of a body that arrived before `error` stopped its reading (at most the limit:
+ * a 413's overflowing chunk is cut at it). Only failures pay for this; the first note wins.
+ */
+export function keepReceived(error: unknown, bytes: Uint8Array | string): unknown {
+  if (typeof error === 'object' && error !== null && !received.has(error)) received.set(error, bytes)
+  return error
+}
+
+/** The bytes that arrived before `error` stopped the reading of a body, if any were noted. */
+export function receivedBefore(error: unknown): Uint8Array | string | undefined {
+  return typeof error === 'object' && error !== null ? received.get(error) : undefined
+}
+
+/** The chunks read so far, cut at `limit` bytes (a copy, made only when a read fails). */
+function readSoFar(chunks: Buffer[], overflow: Buffer | undefined, limit: number): Buffer {
+  if (overflow === undefined) return Buffer.concat(chunks)
+  let kept = 0
+  for (const chunk of chunks) kept += chunk.byteLength
+  return Buffer.concat([...chunks, overflow.subarray(0, Math.max(0, limit - kept))])
+}
+
 const consumed = () =>
   new TriggerError(
     'BODY_CONSUMED',
@@ -56,19 +81,19 @@ function readNodeStream(stream: Readable, { limit, deadlines }: ReadLimits): Pro
     let total = 0
     let settled = false
     // Errors are made only when they happen: a TriggerError captures a stack trace.
-    const fail = (error: () => TriggerError) => {
+    const fail = (error: () => TriggerError, overflow?: Buffer) => {
       if (settled) return
       settled = true
       deadlines.cancel(deadline)
       // Stop pulling data; Node's HTTP server discards what is left once the reply is sent.
       stream.off('data', onData)
       stream.pause()
-      reject(error())
+      reject(keepReceived(error(), readSoFar(chunks, overflow, limit)))
     }
     const onData = (chunk: Buffer | string) => {
       const buffer = toBuffer(chunk)
       total += buffer.byteLength
-      if (total > limit) fail(() => tooLarge(limit))
+      if (total > limit) fail(() => tooLarge(limit), buffer)
       else chunks.push(buffer)
     }
     const onEnd = () => {
@@ -97,19 +122,25 @@ async function readIterable(
     expire = reject
   })
   const deadline = deadlines.start(() => expire(timedOut(deadlines.ms)))
+  let overflow: Buffer | undefined
   try {
     for (;;) {
       const step = await Promise.race([iterator.next(), late])
       if (step.done) return concat(chunks, total)
       const buffer = toBuffer(step.value)
       total += buffer.byteLength
-      if (total > limit) throw tooLarge(limit)
+      if (total > limit) {
+        overflow = buffer
+        throw tooLarge(limit)
+      }
       chunks.push(buffer)
     }
   } catch (error) {
     await iterator.return?.().catch(() => {})
-    if (error instanceof TriggerError) throw error
-    throw incomplete()
+    throw keepReceived(
+      error instanceof TriggerError ? error : incomplete(),
+      readSoFar(chunks, overflow, limit),
+    )
   } finally {
     deadlines.cancel(deadline)
   }
@@ -135,6 +166,7 @@ async function readWebStream(
     expired = true
     stop()
   })
+  let overflow: Buffer | undefined
   try {
     for (;;) {
       const step = await reader.read()
@@ -144,13 +176,16 @@ async function readWebStream(
       total += buffer.byteLength
       if (total > limit) {
         stop()
+        overflow = buffer
         throw tooLarge(limit)
       }
       chunks.push(buffer)
     }
   } catch (error) {
-    if (error instanceof TriggerError) throw error
-    throw incomplete()
+    throw keepReceived(
+      error instanceof TriggerError ? error : incomplete(),
+      readSoFar(chunks, overflow, limit),
+    )
   } finally {
     deadlines.cancel(deadline)
   }

@@ -57,6 +57,7 @@ export {
   type RequestResponseTrigger,
   type TriggerType,
 } from './registry.js'
+export type { TriggerRejection } from './rejection.js'
 export { type TriggerReply, toErrorReply } from './reply.js'
 export type {
   HandlerOptions,

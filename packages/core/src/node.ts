@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { bodyParserFailure } from './body.js'
+import { keepReceived } from './body-stream.js'
 import { TriggerError } from './errors.js'
 import { type ReplyingReceiver, replyTo, type TriggerReceiver, type TriggerRequest } from './receiver.js'
 import { type TriggerReply, toErrorReply } from './reply.js'
@@ -173,6 +174,9 @@ function toTriggerRequest(req: IncomingMessage, delivery: NodeDelivery): Trigger
   if (delivery.parserError !== undefined) {
     const failure = bodyParserFailure(delivery.parserError)
     if (!failure) throw delivery.parserError
+    // body-parser and co-body keep the text they failed to parse on the error: onRejected gets it.
+    const text = (delivery.parserError as { body?: unknown }).body
+    if (typeof text === 'string' || text instanceof Uint8Array) keepReceived(failure, text)
     body = failingBody(failure)
   }
   return { method: req.method ?? 'GET', headers: req.headers, body, trigger: delivery.trigger }

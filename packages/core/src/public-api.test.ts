@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest'
+import { expect, expectTypeOf, it } from 'vitest'
 import * as core from './index.js'
 
 // The runtime names DESIGN.md promises (outside checks call them by name). A change here is a
@@ -27,4 +27,19 @@ it('exports exactly the public runtime API', () => {
       "writeReply",
     ]
   `)
+})
+
+// Types are not in the runtime snapshot; these are the ones a user names in their own code.
+it('exports the types of the receiver options', () => {
+  expectTypeOf<core.TriggerRejection>().toEqualTypeOf<{
+    trigger: string | undefined
+    status: number
+    code: core.TriggerErrorCode
+    issues: core.TriggerIssue[]
+    body: Uint8Array | string
+    receivedAt: Date
+  }>()
+  expectTypeOf<core.TriggerReceiverOptions['onRejected']>().toEqualTypeOf<
+    ((rejection: core.TriggerRejection) => unknown) | undefined
+  >()
 })

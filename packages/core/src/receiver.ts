@@ -1,12 +1,6 @@
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from './auth.js'
-import {
-  assertIdentityEncoding,
-  assertJsonContentType,
-  type JsonObject,
-  parseBody,
-  tooLarge,
-} from './body.js'
-import { type BodyStream, isBodyStream, readBodyStream } from './body-stream.js'
+import { assertIdentityEncoding, assertJsonContentType, parseBody, tooLarge } from './body.js'
+import { type BodyStream, isBodyStream, type ReadLimits, readBodyStream } from './body-stream.js'
 import { normaliseOrigins } from './callback-guard.js'
 import { type Catalog, catalog } from './catalog/index.js'
 import { jsonObject } from './catalog/refs.js'
@@ -18,7 +12,8 @@ import { TriggerConfigError, TriggerError } from './errors.js'
 import { type HeadersInput, normaliseHeaders, type TriggerHeaders } from './headers.js'
 import { splitMetadata } from './invocation.js'
 import { type AnyTrigger, defineTrigger, type FireAndForgetTrigger, shortName } from './registry.js'
-import { ackReply, type TriggerReply, toErrorReply } from './reply.js'
+import { noteRefusal, type RefusalEnv, replyToError, type TriggerRejection } from './rejection.js'
+import { ackReply, type TriggerReply } from './reply.js'
 import type {
   HandlerOptions,
   TriggerContext,
@@ -53,6 +48,20 @@ export interface TriggerReceiverOptions {
    * onUnknownTrigger: async (input, ctx) => queue.push({ trigger: ctx.trigger.id, input })
    */
   onUnknownTrigger?: (input: Record<string, unknown>, ctx: TriggerContext<FireAndForgetTrigger>) => unknown
+  /**
+   * Receives each authenticated delivery that is refused (400, 404, 408, 413, 415) with its raw
+   * body ({@link TriggerRejection}), before the error reply: ISC never redelivers, so this is how
+   * you keep it. The reply waits for a returned promise, at most 5 s; a hook that throws or rejects
+   * is logged (error name and message) and the reply stays the same. Never called for 401, 405,
+   * 409 or 5xx. Without it, `logger.warn` reports each refusal (trigger, status, code, issue paths
+   * and codes; never the body or its values).
+   *
+   * @example
+   * onRejected: async ({ trigger, status, code, issues, body, receivedAt }) => {
+   *   await deadLetters.insert({ trigger, status, code, issues, body: Buffer.from(body), receivedAt })
+   * }
+   */
+  onRejected?: (rejection: TriggerRejection) => unknown
   /**
    * How ASYNC and DYNAMIC decisions reach ISC: OAuth client credentials for the callback, origins
    * trusted besides ISC's API hosts, the invocation deadline, retries and an outcome hook.
@@ -201,6 +210,8 @@ class Receiver implements TriggerReceiver {
   readonly #reads: DeadlineQueue
   readonly #logger: TriggerLogger
   readonly #onUnknownTrigger: TriggerReceiverOptions['onUnknownTrigger']
+  readonly #readLimits: ReadLimits
+  readonly #refusals: RefusalEnv
   readonly #dedupe: DedupeOptions | undefined
   readonly #dedupeTtl: number
   /** Handlers by full id and by unambiguous short name (`null` marks an ambiguous one). */
@@ -225,6 +236,10 @@ class Receiver implements TriggerReceiver {
     if (options.onUnknownTrigger !== undefined && typeof options.onUnknownTrigger !== 'function')
       throw new TriggerConfigError('onUnknownTrigger must be a function (input, ctx) => unknown')
     this.#onUnknownTrigger = options.onUnknownTrigger
+    if (options.onRejected !== undefined && typeof options.onRejected !== 'function')
+      throw new TriggerConfigError('onRejected must be a function (rejection) => unknown')
+    this.#readLimits = { limit: this.#bodyLimit, deadlines: this.#reads }
+    this.#refusals = { onRejected: options.onRejected, logger: this.#logger, limits: this.#readLimits }
     if (options.dedupe !== undefined && typeof options.dedupe?.store?.claim !== 'function')
       throw new TriggerConfigError(
         'dedupe.store must be a DedupeStore (createMemoryDedupeStore(), createRedisDedupeStore(client))',
@@ -273,7 +288,7 @@ class Receiver implements TriggerReceiver {
     try {
       outcome = this.#process(request)
     } catch (error) {
-      outcome = toErrorReply(error)
+      outcome = replyToError(error, this.#refusals)
     }
     if (!(outcome instanceof Promise)) {
       this.#finished()
@@ -285,11 +300,22 @@ class Receiver implements TriggerReceiver {
         this.#finished()
         send(reply)
       },
-      (error: unknown) => {
-        this.#finished()
-        send(toErrorReply(error))
-      },
+      (error: unknown) => this.#refuse(error, send),
     )
+  }
+
+  /** Answers a failed delivery; a refusal waits for onRejected (replyToError never rejects). */
+  #refuse(error: unknown, send: (reply: TriggerReply) => void): void {
+    const outcome = replyToError(error, this.#refusals)
+    if (!(outcome instanceof Promise)) {
+      this.#finished()
+      send(outcome)
+      return
+    }
+    outcome.then((reply) => {
+      this.#finished()
+      send(reply)
+    })
   }
 
   #finished(): void {
@@ -373,42 +399,67 @@ class Receiver implements TriggerReceiver {
     headers: TriggerHeaders,
     receivedAt: Date,
   ): TriggerReply | Promise<TriggerReply> {
-    assertJsonContentType(headers['content-type'])
-    assertIdentityEncoding(headers['content-encoding'])
-    // A trigger named in the URL is resolved before the body is read.
-    const named = request.trigger ? this.#resolve(request.trigger) : undefined
+    // Every refusal from here on is of an authenticated delivery: noteRefusal() marks it for
+    // onRejected with the body as it is at that point (only failures pay for it).
+    const asked = request.trigger
     const body = request.body
-    this.#checkDeclaredLength(headers)
+    let named: HandlerEntry | undefined
+    try {
+      assertJsonContentType(headers['content-type'])
+      assertIdentityEncoding(headers['content-encoding'])
+      // A trigger named in the URL is resolved before the body is read.
+      named = asked ? this.#resolve(asked) : undefined
+      this.#checkDeclaredLength(headers)
+    } catch (error) {
+      throw noteRefusal(error, body, asked, receivedAt)
+    }
     if (isBodyStream(body))
-      return readBodyStream(body, { limit: this.#bodyLimit, deadlines: this.#reads }).then((bytes) =>
-        this.#deliver(parseBody(bytes, this.#bodyLimit), named, receivedAt),
+      return readBodyStream(body, this.#readLimits).then(
+        (bytes) => this.#deliver(bytes, named, asked, receivedAt),
+        (error: unknown) => {
+          throw noteRefusal(error, body, asked, receivedAt)
+        },
       )
-    return this.#deliver(parseBody(body ?? '', this.#bodyLimit), named, receivedAt)
+    return this.#deliver(body ?? '', named, asked, receivedAt)
   }
 
+  /** Parses, validates and dispatches a body in memory (`raw`: as received, for onRejected). */
   #deliver(
-    body: JsonObject,
+    raw: Uint8Array | ArrayBuffer | string | object,
     named: HandlerEntry | undefined,
+    asked: string | undefined,
     receivedAt: Date,
   ): TriggerReply | Promise<TriggerReply> {
-    const { input, invocation } = splitMetadata(body)
-    const entry = named ?? this.#resolveFromMetadata(invocation)
-    const trigger = entry.trigger
-    const payload = entry.inputIsValid(input)
-      ? input
-      : validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
-    const key = this.#dedupe ? dedupeKey(this.#dedupe, trigger, payload, invocation) : undefined
-    if (key === undefined) return dispatch(entry, payload, invocation, receivedAt, this.#env)
-    return this.#dispatchOnce(key, entry, payload, invocation, receivedAt)
+    let invocation: TriggerInvocation | undefined
+    try {
+      const split = splitMetadata(parseBody(raw, this.#bodyLimit))
+      invocation = split.invocation
+      const input = split.input
+      const entry = named ?? this.#resolveFromMetadata(invocation)
+      const trigger = entry.trigger
+      const payload = entry.inputIsValid(input)
+        ? input
+        : validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
+      const key = this.#dedupe ? dedupeKey(this.#dedupe, trigger, payload, invocation) : undefined
+      if (key === undefined) return dispatch(entry, payload, invocation, receivedAt, this.#env)
+      return this.#dispatchOnce(key, entry, payload, invocation, receivedAt, raw, asked)
+    } catch (error) {
+      throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
+    }
   }
 
-  /** Dispatches only if this delivery's key is claimed here first; gives the claim back on failure. */
+  /**
+   * Dispatches only if this delivery's key is claimed here first; gives the claim back on failure.
+   * `raw` and `asked` are for onRejected, should the callback prove invalid.
+   */
   async #dispatchOnce(
     key: string,
     entry: HandlerEntry,
     payload: unknown,
     invocation: TriggerInvocation | undefined,
     receivedAt: Date,
+    raw: unknown,
+    asked: string | undefined,
   ): Promise<TriggerReply> {
     const store = this.#dedupe!.store
     let claimed: boolean
@@ -430,7 +481,7 @@ class Receiver implements TriggerReceiver {
       reply = await dispatch(entry, payload, invocation, receivedAt, this.#env)
     } catch (error) {
       await Promise.resolve(store.release(key)).catch(() => {})
-      throw error
+      throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt) // an invalid callback
     }
     if (reply.status >= 500) await Promise.resolve(store.release(key)).catch(() => {})
     return reply
