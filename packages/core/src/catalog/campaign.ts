@@ -5,7 +5,10 @@ import { openObject, reviewerRef, timestamp } from './refs.js'
 const campaignType = z.enum(['MANAGER', 'SOURCE_OWNER', 'SEARCH', 'ROLE_COMPOSITION', 'MACHINE_ACCOUNT'])
 const campaignOwner = openObject({ id: z.string(), displayName: z.string(), email: z.string() })
 
-const campaign = <const S extends readonly [string, ...string[]], D extends z.ZodType>(statuses: S, deadline: D) =>
+const campaign = <const S extends readonly [string, ...string[]], D extends z.ZodType>(
+  statuses: S,
+  deadline: D,
+) =>
   openObject({
     campaign: openObject({
       id: z.string(),
