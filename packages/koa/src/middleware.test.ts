@@ -67,6 +67,8 @@ for (const [major, Koa] of majors) {
       skip: {
         'malformed JSON → 400':
           '@koa/bodyparser answers malformed JSON itself (400, text) before any route runs; mount the trigger route before it for the JSON error',
+        'onRejected keeps malformed JSON with its raw body':
+          '@koa/bodyparser answers malformed JSON itself before any route runs, so the receiver never sees it: mount the trigger route before the parser to keep it',
         'a __proto__ key → 400, no prototype polluted':
           '@koa/bodyparser refuses it itself (400, text) before any route runs: refused either way, in its format',
       },

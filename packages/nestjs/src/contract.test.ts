@@ -88,6 +88,8 @@ async function nestHarness(receiver: TriggerReceiver, options: AppOptions): Prom
 // Nest's own body parser runs before any route; it answers malformed JSON itself.
 const parserOwnsMalformedJson = {
   'malformed JSON → 400': "Nest's body parser (express.json) answers malformed JSON before any route runs",
+  'onRejected keeps malformed JSON with its raw body':
+    "Nest's body parser answers malformed JSON before any route runs, so the receiver never sees it (issue: Nest's parser reads first)",
 }
 
 runAdapterContract('nestjs, default body parser', (receiver) => nestHarness(receiver, {}), {

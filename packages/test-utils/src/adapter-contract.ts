@@ -3,6 +3,7 @@ import {
   type TriggerContext,
   type TriggerReceiver,
   type TriggerReceiverOptions,
+  type TriggerRejection,
 } from '@isc-triggers/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
@@ -94,8 +95,62 @@ function recordAll(receiver: TriggerReceiver, calls: Calls) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** What `onRejected` received during the running case (cleared before each case). */
+const rejections: TriggerRejection[] = []
+const keepRejections: Partial<TriggerReceiverOptions> = {
+  onRejected: (rejection) => void rejections.push(rejection),
+}
+const MALFORMED = '{"identity": {"id": '
+const INVALID = JSON.stringify({ identity: { type: 'IDENTITY', id: 7 }, attributes: {} })
+
+/** A case checking that the refused delivery reached `onRejected` once, with its raw body. */
+function keptRejection(name: string, path: string, body: string, status: number, code: string): Case {
+  return {
+    name,
+    options: keepRejections,
+    request: post(path, body),
+    status,
+    code,
+    handlerCalls: 0,
+    check: () => {
+      expect(rejections).toHaveLength(1)
+      expect(rejections[0]).toMatchObject({ status, code })
+      expect(Buffer.from(rejections[0]!.body).toString('utf8')).toBe(body)
+    },
+  }
+}
+
 /** The reply table of DESIGN.md, as far as the receiver implements it, one row per case. */
 const cases: Case[] = [
+  keptRejection(
+    'onRejected keeps malformed JSON with its raw body',
+    '/identity-created',
+    MALFORMED,
+    400,
+    'INVALID_JSON',
+  ),
+  keptRejection(
+    'onRejected keeps a schema failure with its raw body',
+    '/identity-created',
+    INVALID,
+    400,
+    'INVALID_PAYLOAD',
+  ),
+  keptRejection(
+    'onRejected keeps an unknown trigger with its raw body',
+    '/no-such-trigger',
+    INVALID,
+    404,
+    'UNKNOWN_TRIGGER',
+  ),
+  {
+    name: 'onRejected is never called for a 401',
+    options: keepRejections,
+    request: post('/identity-created', INVALID, { ...JSON_HEADERS, authorization: bearer('wrong-token') }),
+    status: 401,
+    code: 'UNAUTHORIZED',
+    check: () => expect(rejections).toHaveLength(0),
+  },
   {
     name: 'fire-and-forget with a valid bearer token → 200 {} after the handler, unknown fields kept',
     request: post('/identity-created', identityCreatedSample()),
@@ -452,6 +507,7 @@ export function runAdapterContract(
     const run = cases.filter((testCase) => !options.skip || !(testCase.name in options.skip))
     it.each(run)('$name', async (testCase) => {
       const calls: Calls = []
+      rejections.length = 0
       const harness = await start(testCase.options ?? {}, testCase.setup, calls)
       const reply = await harness.send(testCase.request)
       expect(reply.status, reply.text).toBe(testCase.status)
