@@ -1,7 +1,7 @@
-import { bearer, identityCreatedSample, TEST_TOKEN } from '@isc-triggers-internal/test-utils'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisDedupeStore } from './dedupe.js'
+import { bearer, identityCreatedSample, TEST_TOKEN } from './fixtures.test-helper.js'
 import { createTriggerReceiver } from './receiver.js'
 
 // Needs a Redis server: REDIS_URL=redis://127.0.0.1:6399 pnpm test (.ci/run installs and starts one

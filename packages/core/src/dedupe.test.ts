@@ -1,13 +1,13 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
+import { TriggerConfigError } from './errors.js'
 import {
   bearer,
   identityCreatedSample,
   invocationMetadata,
   preApprovalSample,
   TEST_TOKEN,
-} from '@isc-triggers-internal/test-utils'
-import { describe, expect, it } from 'vitest'
-import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
-import { TriggerConfigError } from './errors.js'
+} from './fixtures.test-helper.js'
 import { createTriggerReceiver } from './receiver.js'
 
 const headers = { authorization: bearer(TEST_TOKEN), 'content-type': 'application/json' }

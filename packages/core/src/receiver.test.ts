@@ -1,15 +1,10 @@
 import { once } from 'node:events'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  bearer,
-  identityCreatedSample,
-  preApprovalSample,
-  TEST_TOKEN,
-} from '@isc-triggers-internal/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { TriggerConfigError } from './errors.js'
+import { bearer, identityCreatedSample, preApprovalSample, TEST_TOKEN } from './fixtures.test-helper.js'
 import { toNodeHandler } from './node.js'
 import { createTriggerReceiver, type TriggerReceiverOptions } from './receiver.js'
 import { defineTrigger } from './registry.js'

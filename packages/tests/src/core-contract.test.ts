@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { toNodeHandler } from '@isc-triggers/core'
 import {
   FALLTHROUGH_STATUS,
   handleHarness,
@@ -6,7 +7,6 @@ import {
   runAdapterContract,
   runReceiverProperties,
 } from '@isc-triggers-internal/test-utils'
-import { toNodeHandler } from './node.js'
 
 // The reply table through receiver.handle() directly, and through the plain node:http bridge
 // that every adapter builds on.
