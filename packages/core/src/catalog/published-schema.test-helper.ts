@@ -33,26 +33,31 @@ const isObject = (value: unknown): value is JsonSchema =>
  * Turns one of SailPoint's OpenAPI 3.0 Schema Objects into plain JSON Schema (draft-07), the one
  * reading the project applies to them:
  * - `nullable: true` adds `null` to the types (or, beside `allOf`/`$ref`, a `null` alternative);
- * - `required` on an array schema, which constrains nothing in JSON Schema, is read as the items'
- *   required fields, as SailPoint's docs and ETS schema show it means (`requestedFor`);
+ * - `required` on an array schema constrains nothing in JSON Schema; with `arrayRequired: 'items'`
+ *   (the default) it is read as the items' required fields, as SailPoint's docs and ETS schema show
+ *   it means (`requestedFor`), with `'ignore'` it is dropped (the literal reading, which allows
+ *   more payloads);
  * - the invalid `type: date-time` (form-submitted) is read as a date-time string;
  * - OpenAPI-only annotations (`example`) are dropped.
  */
-export function toJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema)
+export function toJsonSchema(schema: unknown, arrayRequired: 'items' | 'ignore' = 'items'): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => toJsonSchema(item, arrayRequired))
   if (!isObject(schema)) return schema
   const out: JsonSchema = {}
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'example' || key === 'nullable') continue
     if (key === 'properties' || key === 'definitions')
-      out[key] = Object.fromEntries(Object.entries(value as JsonSchema).map(([k, v]) => [k, toJsonSchema(v)]))
+      out[key] = Object.fromEntries(
+        Object.entries(value as JsonSchema).map(([k, v]) => [k, toJsonSchema(v, arrayRequired)]),
+      )
     else if (key === 'enum' || key === 'required' || key === 'default') out[key] = value
-    else out[key] = toJsonSchema(value)
+    else out[key] = toJsonSchema(value, arrayRequired)
   }
   if (out.type === 'date-time') {
     out.type = 'string'
     out.format = 'date-time'
   }
+  if (out.type === 'array' && Array.isArray(out.required) && arrayRequired === 'ignore') delete out.required
   if (out.type === 'array' && Array.isArray(out.required)) {
     const items = isObject(out.items) ? out.items : {}
     out.items = {
