@@ -186,6 +186,8 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
       .then(() => route.handle(req, res, route.params, url))
       .catch(() => send(res, 500, { detailCode: '500.0 Internal fault' }))
   })
+  // A client that never finishes its request is cut off (Node answers 408), so no read waits forever.
+  server.requestTimeout = 10_000
   server.listen(options.port ?? 0, '127.0.0.1')
   await once(server, 'listening')
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
