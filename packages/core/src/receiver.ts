@@ -11,7 +11,13 @@ import { createHandlerEntry, type DispatchEnv, dispatch, type HandlerEntry } fro
 import { TriggerConfigError, TriggerError } from './errors.js'
 import { type HeadersInput, normaliseHeaders, type TriggerHeaders } from './headers.js'
 import { splitMetadata } from './invocation.js'
-import { type AnyTrigger, defineTrigger, type FireAndForgetTrigger, shortName } from './registry.js'
+import {
+  type AnyTrigger,
+  defineTrigger,
+  type FireAndForgetTrigger,
+  SAFE_TRIGGER_LABEL,
+  shortName,
+} from './registry.js'
 import { noteRefusal, type RefusalEnv, replyToError, type TriggerRejection } from './rejection.js'
 import { ackReply, type TriggerReply } from './reply.js'
 import type {
@@ -183,7 +189,6 @@ export interface ReplyingReceiver extends TriggerReceiver {
 
 const DEFAULT_BODY_LIMIT = 1_048_576
 const DEFAULT_BODY_TIMEOUT_MS = 10_000
-const SAFE_LABEL = /^[A-Za-z0-9][\w.:-]{0,127}$/
 
 const consoleLogger: TriggerLogger = {
   error: (message, details) => console.error(`[isc-triggers] ${message}`, details ?? ''),
@@ -200,7 +205,7 @@ function positiveOption(name: string, value: number | undefined, fallback: numbe
 
 /** Names what was asked for in a 404 without echoing arbitrary input. */
 function label(requested: string): string {
-  return SAFE_LABEL.test(requested) ? `"${requested}"` : 'the requested trigger'
+  return SAFE_TRIGGER_LABEL.test(requested) ? `"${requested}"` : 'the requested trigger'
 }
 
 class Receiver implements TriggerReceiver {
@@ -500,7 +505,7 @@ class Receiver implements TriggerReceiver {
     const entry = this.#byId.get(requested) ?? this.#byName.get(requested)
     if (entry) return entry
     const known = requested in catalog || `idn:${requested}` in catalog
-    if (!known && this.#onUnknownTrigger && SAFE_LABEL.test(requested)) {
+    if (!known && this.#onUnknownTrigger && SAFE_TRIGGER_LABEL.test(requested)) {
       const trigger = defineTrigger({ id: requested, type: 'fire-and-forget', input: jsonObject })
       return createHandlerEntry(trigger, this.#onUnknownTrigger, undefined)
     }

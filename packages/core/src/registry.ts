@@ -43,6 +43,12 @@ export type InputOf<T extends AnyTrigger> = output<T['input']>
 export type OutputOf<T extends AnyTrigger> =
   T extends RequestResponseTrigger<string, ZodType, infer O> ? input<O> : never
 
+/**
+ * A trigger id or name that is safe to echo in a reply or a log line (at most 128 characters of
+ * letters, digits, `_`, `.`, `:` and `-`); anything else is not repeated back.
+ */
+export const SAFE_TRIGGER_LABEL = /^[A-Za-z0-9][\w.:-]{0,127}$/
+
 interface DefineOptions<Id extends string, Input extends ZodType> {
   id: Id
   input: Input

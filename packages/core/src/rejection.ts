@@ -6,6 +6,7 @@ import {
   receivedBefore,
 } from './body-stream.js'
 import { TriggerError, type TriggerErrorCode, type TriggerIssue } from './errors.js'
+import { SAFE_TRIGGER_LABEL } from './registry.js'
 import { type TriggerReply, toErrorReply } from './reply.js'
 import type { TriggerLogger } from './types.js'
 
@@ -88,12 +89,11 @@ export interface RefusalEnv {
   limits: ReadLimits
 }
 
-const SAFE_LABEL = /^[A-Za-z0-9][\w.:-]{0,127}$/
 const EMPTY = new Uint8Array(0)
 
 /** The trigger as logs may show it: a name that is not one is not echoed. */
 function loggable(trigger: string | undefined): string | undefined {
-  return trigger === undefined || SAFE_LABEL.test(trigger) ? trigger : '(not a trigger name)'
+  return trigger === undefined || SAFE_TRIGGER_LABEL.test(trigger) ? trigger : '(not a trigger name)'
 }
 
 /** Logs without letting a failing logger take the reply with it. */
