@@ -44,7 +44,7 @@ export function renderTriggerDocs(): string {
   const lines = [
     '# Trigger reference',
     '',
-    '<!-- Generated from the catalog in packages/core/src/catalog by `pnpm docs:triggers` (packages/core/scripts/trigger-docs.ts). Do not edit by hand. -->',
+    '<!-- Generated from the catalog in packages/core/src/schemas/catalog by `pnpm docs:triggers` (packages/core/scripts/trigger-docs.ts). Do not edit by hand. -->',
     '',
     `Every trigger \`@isc-triggers/core\` knows (${triggers.length}). "id confirmed: no" means SailPoint has not`,
     'published the id: it is seen only in community code or guessed from the docs page; check it with',

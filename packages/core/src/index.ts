@@ -1,7 +1,4 @@
-export type { AuthOptions, BasicCredential } from './auth.js'
-export type { BodyStream } from './body-stream.js'
-export { ISC_API_HOST_SUFFIXES } from './callback-guard.js'
-export { type Catalog, catalog } from './catalog/index.js'
+export { ISC_API_HOST_SUFFIXES } from './callbacks/callback-guard.js'
 export {
   type CompletionClient,
   type CompletionOptions,
@@ -10,14 +7,14 @@ export {
   type CompletionTarget,
   completeInvocation,
   createCompletionClient,
-} from './completion.js'
+} from './callbacks/completion-client.js'
 export {
   createMemoryDedupeStore,
   createRedisDedupeStore,
   type DedupeOptions,
   type DedupeStore,
   type RedisLikeClient,
-} from './dedupe.js'
+} from './dedupe/dedupe.js'
 export {
   isTriggerError,
   TRIGGER_ERROR_STATUS,
@@ -27,7 +24,10 @@ export {
   type TriggerErrorOptions,
   type TriggerIssue,
 } from './errors.js'
-export type { HeadersInput, TriggerHeaders } from './headers.js'
+export type { AuthOptions, BasicCredential } from './http/auth.js'
+export type { BodyStream } from './http/body-stream.js'
+export type { HeadersInput, TriggerHeaders } from './http/headers.js'
+export { type TriggerReply, toErrorReply } from './http/reply.js'
 export {
   handleNodeRequest,
   type NodeDelivery,
@@ -39,7 +39,7 @@ export {
   toNodeHandler,
   triggerSegment,
   writeReply,
-} from './node.js'
+} from './node/node-handler.js'
 export {
   type CloseOptions,
   type CloseReport,
@@ -47,7 +47,9 @@ export {
   type TriggerReceiver,
   type TriggerReceiverOptions,
   type TriggerRequest,
-} from './receiver.js'
+} from './receiver/receiver.js'
+export type { TriggerRejection } from './receiver/rejection.js'
+export { type Catalog, catalog } from './schemas/catalog/index.js'
 export {
   type AnyTrigger,
   defineTrigger,
@@ -56,9 +58,7 @@ export {
   type OutputOf,
   type RequestResponseTrigger,
   type TriggerType,
-} from './registry.js'
-export type { TriggerRejection } from './rejection.js'
-export { type TriggerReply, toErrorReply } from './reply.js'
+} from './schemas/define-trigger.js'
 export type {
   HandlerOptions,
   RequestResponseOptions,

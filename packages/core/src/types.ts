@@ -1,5 +1,5 @@
-import type { Catalog } from './catalog/index.js'
-import type { AnyTrigger, InputOf, OutputOf, RequestResponseTrigger } from './registry.js'
+import type { Catalog } from './schemas/catalog/index.js'
+import type { AnyTrigger, InputOf, OutputOf, RequestResponseTrigger } from './schemas/define-trigger.js'
 
 /**
  * The id of every trigger in the built-in catalog.

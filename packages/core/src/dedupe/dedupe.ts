@@ -1,0 +1,116 @@
+import { TriggerConfigError } from '../errors.js'
+import type { AnyTrigger } from '../schemas/define-trigger.js'
+import type { TriggerInvocation } from '../types.js'
+
+/**
+ * Where delivery keys are claimed, so one delivery runs its handler once even when it arrives twice
+ * (a retrying proxy, a replay) or on several instances of the service at once.
+ *
+ * @example
+ * const store: DedupeStore = createMemoryDedupeStore()          // one process
+ * const shared: DedupeStore = createRedisDedupeStore(redisClient) // several processes
+ */
+export interface DedupeStore {
+  /** Claims `key` for `ttlMs`; true for the first claimant only, until the key expires or is released. */
+  claim(key: string, ttlMs: number): Promise<boolean> | boolean
+  /** Gives a claim back (its handler failed), so a later delivery of the same key runs again. */
+  release(key: string): Promise<void> | void
+}
+
+/**
+ * Options of the receiver's `dedupe`. Request-response deliveries are keyed by their
+ * `invocationId` unless `key` says otherwise; fire-and-forget ones only when `key` returns a key
+ * (their bodies carry no id, so you choose what makes two deliveries the same event).
+ *
+ * @example
+ * dedupe: {
+ *   store: createRedisDedupeStore(redis),
+ *   key: (input, { trigger }) => trigger.id === 'idn:identity-created' ? (input as { identity: { id: string } }).identity.id : undefined,
+ * }
+ */
+export interface DedupeOptions {
+  store: DedupeStore
+  /** How long a claim holds; default 24 h. */
+  ttlMs?: number
+  key?: (
+    input: unknown,
+    context: { trigger: AnyTrigger; invocation: TriggerInvocation | undefined },
+  ) => string | undefined
+}
+
+/**
+ * Claims in this process's memory (lost on restart; not shared between processes).
+ *
+ * @example
+ * createTriggerReceiver({ auth, dedupe: { store: createMemoryDedupeStore() } })
+ */
+export function createMemoryDedupeStore(): DedupeStore {
+  const claims = new Map<string, number>()
+  let sinceSweep = 0
+  return {
+    claim(key, ttlMs) {
+      const now = Date.now()
+      if (++sinceSweep >= 1_000) {
+        sinceSweep = 0
+        for (const [claimed, expiresAt] of claims) if (expiresAt <= now) claims.delete(claimed)
+      }
+      const expiresAt = claims.get(key)
+      if (expiresAt !== undefined && expiresAt > now) return false
+      claims.set(key, now + ttlMs)
+      return true
+    },
+    release(key) {
+      claims.delete(key)
+    },
+  }
+}
+
+/** The part of a Redis client the store uses: node-redis (`redis` v4+) has this shape. */
+export interface RedisLikeClient {
+  set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>
+  del(key: string): Promise<unknown>
+}
+
+/**
+ * Claims in Redis (`SET key NX PX ttl`), shared by every process that uses the same Redis. Pass your
+ * connected node-redis client.
+ *
+ * @example
+ * const redis = await createClient({ url: process.env.REDIS_URL }).connect()
+ * createTriggerReceiver({ auth, dedupe: { store: createRedisDedupeStore(redis) } })
+ */
+export function createRedisDedupeStore(
+  client: RedisLikeClient,
+  { prefix = 'isc-triggers:dedupe:' } = {},
+): DedupeStore {
+  if (!client || typeof client.set !== 'function' || typeof client.del !== 'function')
+    throw new TriggerConfigError('createRedisDedupeStore needs a connected Redis client (node-redis v4+)')
+  return {
+    async claim(key, ttlMs) {
+      return (await client.set(prefix + key, '1', { NX: true, PX: Math.max(1, Math.round(ttlMs)) })) === 'OK'
+    },
+    async release(key) {
+      await client.del(prefix + key)
+    },
+  }
+}
+
+const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000
+
+/** The key a delivery is claimed under, or undefined when it is not deduplicated. */
+export function dedupeKey(
+  options: DedupeOptions,
+  trigger: AnyTrigger,
+  input: unknown,
+  invocation: TriggerInvocation | undefined,
+): string | undefined {
+  const key = options.key ? options.key(input, { trigger, invocation }) : invocation?.invocationId
+  return key === undefined || key === '' ? undefined : `${trigger.id}:${key}`
+}
+
+export function dedupeTtl(options: DedupeOptions): number {
+  const ttl = options.ttlMs ?? DEFAULT_TTL_MS
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)
+    throw new TriggerConfigError('dedupe.ttlMs must be a positive number')
+  return ttl
+}
