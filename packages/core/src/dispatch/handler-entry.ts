@@ -1,0 +1,81 @@
+import { TriggerConfigError } from '../errors.js'
+import type { AnyTrigger } from '../schemas/define-trigger.js'
+import { compileCheck, type ValueCheck } from '../schemas/schema-check.js'
+import type { TriggerContext } from '../types.js'
+
+/** ISC waits 10 s for a reply in every mode; this leaves room for the network. */
+export const DEFAULT_REPLY_BUDGET_MS = 8_000
+const ISC_REPLY_LIMIT_MS = 10_000
+
+type AnyHandler = (input: unknown, ctx: TriggerContext) => unknown
+/** How a request-response handler answers (DESIGN.md's reply table). */
+export type Mode = 'sync' | 'async' | 'dynamic'
+
+/** A registered handler with its options already checked. */
+export interface HandlerEntry {
+  trigger: AnyTrigger
+  handler: AnyHandler
+  /** True when the input is valid as it is (compiled from `trigger.input`); false: ask zod. */
+  inputIsValid: ValueCheck
+  mode: Mode
+  timeoutMs: number
+  /** The validated fallback output of a SYNC handler, if any. */
+  fallback: unknown
+  hasFallback: boolean
+}
+
+const MODES: readonly string[] = ['sync', 'async', 'dynamic']
+const never: ValueCheck = () => false
+
+/**
+ * Checks `receiver.on()` options at registration time, so a wrong mode, timeout or fallback fails
+ * at start-up, not during a delivery.
+ */
+export function createHandlerEntry(
+  trigger: AnyTrigger,
+  handler: unknown,
+  options: { mode?: string; timeoutMs?: number; fallback?: unknown } | undefined,
+): HandlerEntry {
+  const where = `on(${trigger.id})`
+  if (typeof handler !== 'function') throw new TriggerConfigError(`${where}: the handler must be a function`)
+  const entry: HandlerEntry = {
+    trigger,
+    handler: handler as AnyHandler,
+    inputIsValid: compileCheck(trigger.input) ?? never,
+    mode: 'sync',
+    timeoutMs: DEFAULT_REPLY_BUDGET_MS,
+    fallback: undefined,
+    hasFallback: false,
+  }
+  if (!options) return entry
+  if (trigger.type === 'fire-and-forget') {
+    if (Object.keys(options).length > 0)
+      throw new TriggerConfigError(`${where}: a fire-and-forget handler takes no options`)
+    return entry
+  }
+  if (options.mode !== undefined && !MODES.includes(options.mode))
+    throw new TriggerConfigError(`${where}: mode must be 'sync', 'async' or 'dynamic'`)
+  entry.mode = (options.mode as Mode | undefined) ?? 'sync'
+  if (options.timeoutMs !== undefined) {
+    const ms = options.timeoutMs
+    if (entry.mode === 'async')
+      throw new TriggerConfigError(`${where}: an async handler answers at once; timeoutMs does not apply`)
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > ISC_REPLY_LIMIT_MS)
+      throw new TriggerConfigError(
+        `${where}: timeoutMs must be between 1 and ${ISC_REPLY_LIMIT_MS} (ISC waits 10 s for a reply)`,
+      )
+    entry.timeoutMs = ms
+  }
+  if ('fallback' in options && options.fallback !== undefined) {
+    if (entry.mode !== 'sync')
+      throw new TriggerConfigError(
+        `${where}: fallback is for mode 'sync'; a late ${entry.mode} handler completes by callback`,
+      )
+    const parsed = trigger.output.safeParse(options.fallback)
+    if (!parsed.success)
+      throw new TriggerConfigError(`${where}: fallback does not match the trigger's output schema`)
+    entry.fallback = parsed.data
+    entry.hasFallback = true
+  }
+  return entry
+}
