@@ -3,7 +3,8 @@
 // fire-and-forget ones, DECISION for the SYNC pre-approval.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { toNodeHandler, triggerSegment } from '@isc-triggers/core'
+import { toNodeHandler } from '@isc-triggers/core'
+import { triggerSegment } from '@isc-triggers/core/node'
 import { createTriggerMiddleware } from '@isc-triggers/express'
 import { createTriggerMiddleware as createKoaMiddleware } from '@isc-triggers/koa'
 import { bodyParser } from '@koa/bodyparser'

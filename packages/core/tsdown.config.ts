@@ -1,4 +1,8 @@
 import { defineConfig } from 'tsdown'
 import { packageBuild } from '../../tsdown.shared.js'
 
-export default defineConfig(packageBuild)
+// Two entries: the package root, and `@isc-triggers/core/node` (the plumbing adapters build on).
+export default defineConfig({
+  ...packageBuild,
+  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
+})

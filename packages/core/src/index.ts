@@ -27,19 +27,8 @@ export {
 export type { AuthOptions, BasicCredential } from './http/auth.js'
 export type { BodyStream } from './http/body-stream.js'
 export type { HeadersInput, TriggerHeaders } from './http/headers.js'
-export { type TriggerReply, toErrorReply } from './http/reply.js'
-export {
-  handleNodeRequest,
-  type NodeDelivery,
-  type NodeErrorHandler,
-  type NodeHandler,
-  type NodeHandlerOptions,
-  receiveNodeRequest,
-  toNodeErrorHandler,
-  toNodeHandler,
-  triggerSegment,
-  writeReply,
-} from './node/node-handler.js'
+export type { TriggerReply } from './http/reply.js'
+export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './node/node-handler.js'
 export {
   type CloseOptions,
   type CloseReport,

@@ -1,5 +1,6 @@
 import { expect, expectTypeOf, it } from 'vitest'
 import * as core from './index.js'
+import * as node from './node/index.js'
 
 // The runtime names DESIGN.md promises (outside checks call them by name). A change here is a
 // change of the public API and needs a changeset.
@@ -17,12 +18,20 @@ it('exports exactly the public runtime API', () => {
       "createRedisDedupeStore",
       "createTriggerReceiver",
       "defineTrigger",
-      "handleNodeRequest",
       "isTriggerError",
+      "toNodeHandler",
+    ]
+  `)
+})
+
+// The plumbing adapters build on, at `@isc-triggers/core/node` (not the package root).
+it('exports the adapter plumbing from the node subpath', () => {
+  expect(Object.keys(node).sort()).toMatchInlineSnapshot(`
+    [
+      "handleNodeRequest",
       "receiveNodeRequest",
       "toErrorReply",
       "toNodeErrorHandler",
-      "toNodeHandler",
       "triggerSegment",
       "writeReply",
     ]

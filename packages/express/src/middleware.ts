@@ -1,9 +1,5 @@
-import {
-  handleNodeRequest,
-  type TriggerReceiver,
-  toNodeErrorHandler,
-  toNodeHandler,
-} from '@isc-triggers/core'
+import { type TriggerReceiver, toNodeHandler } from '@isc-triggers/core'
+import { handleNodeRequest, toNodeErrorHandler } from '@isc-triggers/core/node'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 
 /** The middleware pair: the delivery handler, and the handler of a body parser's errors. */

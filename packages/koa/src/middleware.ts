@@ -1,4 +1,5 @@
-import { receiveNodeRequest, type TriggerReceiver, triggerSegment } from '@isc-triggers/core'
+import type { TriggerReceiver } from '@isc-triggers/core'
+import { receiveNodeRequest, triggerSegment } from '@isc-triggers/core/node'
 import type { Middleware } from 'koa'
 
 /** Options of the Koa middleware: only where it is mounted, when used with `app.use`. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { handleNodeRequest, type TriggerReceiver } from '@isc-triggers/core'
+import type { TriggerReceiver } from '@isc-triggers/core'
+import { handleNodeRequest } from '@isc-triggers/core/node'
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common'
 import { TRIGGER_RECEIVER } from './triggers.constants.js'
 

@@ -1,11 +1,11 @@
 import 'reflect-metadata'
 import {
   defineTrigger,
-  handleNodeRequest,
   type TriggerContext,
   type TriggerInput,
   type TriggerReceiver,
 } from '@isc-triggers/core'
+import { handleNodeRequest } from '@isc-triggers/core/node'
 import { sampleInput } from '@isc-triggers/testing'
 import { bearer, TEST_TOKEN } from '@isc-triggers-internal/test-utils'
 import {

@@ -1,5 +1,7 @@
+import { DEFAULT_INVOCATION_DEADLINE_MS, positiveNumber } from '../defaults.js'
 import { TriggerConfigError, type TriggerError } from '../errors.js'
 import { checkCallbackUrl, normaliseOrigins } from './callback-guard.js'
+import { invocationIdInUrl } from './metadata.js'
 
 /**
  * How ASYNC and DYNAMIC results reach ISC. All optional: without credentials the callback carries
@@ -76,15 +78,10 @@ export interface CompletionClient {
   ): Promise<CompletionReport>
 }
 
-const DEFAULT_DEADLINE_MS = 3_600_000
 const TOKEN_MARGIN_MS = 60_000
-const INVOCATION_ID_IN_URL = /\/trigger-invocations\/(?:v1\/)?([^/?#]+)\/complete(?:[?#]|$)/
 
 function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw new TriggerConfigError(`completion.${name} must be a positive number`)
-  return value
+  return positiveNumber(`completion.${name}`, value, fallback)
 }
 
 /** Seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds from now. */
@@ -122,7 +119,7 @@ export function createCompletionClient(options: CompletionOptions = {}): Complet
   const allowed = normaliseOrigins(options.allowedCallbackOrigins)
   if ((options.clientId === undefined) !== (options.clientSecret === undefined))
     throw new TriggerConfigError('completion: give both clientId and clientSecret, or neither')
-  const deadlineMs = positive('deadlineMs', options.deadlineMs, DEFAULT_DEADLINE_MS)
+  const deadlineMs = positive('deadlineMs', options.deadlineMs, DEFAULT_INVOCATION_DEADLINE_MS)
   const baseDelayMs = positive('retry.baseDelayMs', options.retry?.baseDelayMs, 500)
   const maxDelayMs = positive('retry.maxDelayMs', options.retry?.maxDelayMs, 30_000)
   const attemptTimeoutMs = positive('attemptTimeoutMs', options.attemptTimeoutMs, 10_000)
@@ -176,7 +173,7 @@ export function createCompletionClient(options: CompletionOptions = {}): Complet
     { deadline = Date.now() + deadlineMs }: { deadline?: number } = {},
   ): Promise<CompletionReport> {
     const started = Date.now()
-    const invocationId = target.invocationId ?? INVOCATION_ID_IN_URL.exec(target.callbackURL)?.[1]
+    const invocationId = target.invocationId ?? invocationIdInUrl(target.callbackURL)
     const report = (
       outcome: CompletionReport['outcome'],
       attempts: number,

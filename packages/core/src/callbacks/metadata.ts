@@ -7,6 +7,17 @@ const FIELDS = ['triggerId', 'triggerType', 'responseMode', 'callbackURL', 'secr
 // `.../trigger-invocations/{id}/complete`, with or without the `/v1` of the per-resource API.
 const INVOCATION_ID_IN_URL = /\/trigger-invocations\/(?:v1\/)?([^/?#]+)\/complete(?:[?#]|$)/
 
+/**
+ * The invocation id in a complete-invocation URL, still percent-encoded; undefined when the URL is
+ * not one.
+ *
+ * @example
+ * invocationIdInUrl('https://acme.api.identitynow.com/beta/trigger-invocations/3c1f/complete') // '3c1f'
+ */
+export function invocationIdInUrl(url: string): string | undefined {
+  return INVOCATION_ID_IN_URL.exec(url)?.[1]
+}
+
 /** A delivery split into the trigger's input and ISC's `_metadata`. */
 export interface SplitDelivery {
   input: JsonObject
@@ -39,7 +50,7 @@ export function splitMetadata(body: JsonObject): SplitDelivery {
     invocation[field] = value
   }
   if (invocation.invocationId === undefined && invocation.callbackURL !== undefined) {
-    const id = INVOCATION_ID_IN_URL.exec(invocation.callbackURL)?.[1]
+    const id = invocationIdInUrl(invocation.callbackURL)
     if (id !== undefined) invocation.invocationId = decodeURIComponent(id)
   }
   return { input, invocation }

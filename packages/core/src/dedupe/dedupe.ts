@@ -1,3 +1,4 @@
+import { DEFAULT_DEDUPE_TTL_MS, positiveNumber } from '../defaults.js'
 import { TriggerConfigError } from '../errors.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
 import type { TriggerInvocation } from '../types.js'
@@ -95,8 +96,6 @@ export function createRedisDedupeStore(
   }
 }
 
-const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000
-
 /** The key a delivery is claimed under, or undefined when it is not deduplicated. */
 export function dedupeKey(
   options: DedupeOptions,
@@ -109,8 +108,5 @@ export function dedupeKey(
 }
 
 export function dedupeTtl(options: DedupeOptions): number {
-  const ttl = options.ttlMs ?? DEFAULT_TTL_MS
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)
-    throw new TriggerConfigError('dedupe.ttlMs must be a positive number')
-  return ttl
+  return positiveNumber('dedupe.ttlMs', options.ttlMs, DEFAULT_DEDUPE_TTL_MS)
 }

@@ -1,11 +1,8 @@
+import { DEFAULT_REPLY_BUDGET_MS, ISC_REPLY_LIMIT_MS } from '../defaults.js'
 import { TriggerConfigError } from '../errors.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
 import { compileCheck, type ValueCheck } from '../schemas/schema-check.js'
 import type { TriggerContext } from '../types.js'
-
-/** ISC waits 10 s for a reply in every mode; this leaves room for the network. */
-export const DEFAULT_REPLY_BUDGET_MS = 8_000
-const ISC_REPLY_LIMIT_MS = 10_000
 
 type AnyHandler = (input: unknown, ctx: TriggerContext) => unknown
 /** How a request-response handler answers (DESIGN.md's reply table). */

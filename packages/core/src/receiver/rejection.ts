@@ -7,7 +7,7 @@ import {
   receivedBefore,
 } from '../http/body-stream.js'
 import { type TriggerReply, toErrorReply } from '../http/reply.js'
-import { SAFE_TRIGGER_LABEL } from '../schemas/define-trigger.js'
+import { TRIGGER_ID_PATTERN } from '../schemas/define-trigger.js'
 import type { TriggerLogger } from '../types.js'
 
 /**
@@ -93,7 +93,7 @@ const EMPTY = new Uint8Array(0)
 
 /** The trigger as logs may show it: a name that is not one is not echoed. */
 function loggable(trigger: string | undefined): string | undefined {
-  return trigger === undefined || SAFE_TRIGGER_LABEL.test(trigger) ? trigger : '(not a trigger name)'
+  return trigger === undefined || TRIGGER_ID_PATTERN.test(trigger) ? trigger : '(not a trigger name)'
 }
 
 /** Logs without letting a failing logger take the reply with it. */

@@ -44,10 +44,11 @@ export type OutputOf<T extends AnyTrigger> =
   T extends RequestResponseTrigger<string, ZodType, infer O> ? input<O> : never
 
 /**
- * A trigger id or name that is safe to echo in a reply or a log line (at most 128 characters of
- * letters, digits, `_`, `.`, `:` and `-`); anything else is not repeated back.
+ * The shape of a trigger id or name (at most 128 characters of letters, digits, `_`, `.`, `:` and
+ * `-`): what `defineTrigger()` accepts as an id, and what a reply or a log line may echo of what a
+ * delivery asked for (anything else is not repeated back).
  */
-export const SAFE_TRIGGER_LABEL = /^[A-Za-z0-9][\w.:-]{0,127}$/
+export const TRIGGER_ID_PATTERN = /^[A-Za-z0-9][\w.:-]{0,127}$/
 
 interface DefineOptions<Id extends string, Input extends ZodType> {
   id: Id
@@ -85,8 +86,10 @@ export function defineTrigger(
   options: DefineOptions<string, ZodType> & { type: TriggerType; output?: ZodType },
 ): AnyTrigger {
   const { id, type, input: inputSchema } = options
-  if (typeof id !== 'string' || !/^[A-Za-z0-9][\w.:-]*$/.test(id))
-    throw new TriggerConfigError('defineTrigger: `id` must be a trigger id such as "idn:identity-created"')
+  if (typeof id !== 'string' || !TRIGGER_ID_PATTERN.test(id))
+    throw new TriggerConfigError(
+      'defineTrigger: `id` must be a trigger id such as "idn:identity-created" (at most 128 characters)',
+    )
   if (!isZodType(inputSchema))
     throw new TriggerConfigError(`defineTrigger(${id}): \`input\` must be a zod schema`)
   const base = {

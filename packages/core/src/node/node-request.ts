@@ -1,0 +1,157 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TriggerError } from '../errors.js'
+import { keepReceived } from '../http/body-stream.js'
+import { bodyParserFailure } from '../http/json-body.js'
+import { type TriggerReply, toErrorReply } from '../http/reply.js'
+import {
+  type ReplyingReceiver,
+  replyTo,
+  type TriggerReceiver,
+  type TriggerRequest,
+} from '../receiver/receiver.js'
+
+/** Per-call overrides an adapter may pass: the body its framework already read, the trigger it routed. */
+export interface NodeDelivery {
+  /** The body a framework already read (raw bytes/string preferred over a parsed object). */
+  body?: TriggerRequest['body']
+  /**
+   * Where the framework's body parser leaves `body` and `rawBody`, when not on `req` (Koa's
+   * `ctx.request`). Used only once the stream was read: the parsed body first, else the raw one.
+   */
+  parsed?: ParsedBody
+  /** The trigger segment, when the framework's router extracted it. */
+  trigger?: string | undefined
+  /**
+   * The error a framework's body parser raised before the receiver ran (malformed JSON, over its
+   * limit, ...). It is answered in the receiver's format, after authentication; an error that is
+   * not a body parser's is rethrown.
+   */
+  parserError?: unknown
+}
+
+/** Where body-parsing middleware leaves its results (on `req` for Express and Nest). */
+interface ParsedBody {
+  rawBody?: unknown
+  body?: unknown
+}
+
+/** A request as body-parser marks it (`_body` once it read the stream). */
+type ParsedRequest = IncomingMessage & { _body?: boolean }
+
+/**
+ * Finds the body in whatever state a framework left it: the stream itself when nobody read it
+ * (the raw bytes, read within the limits), else what the framework's body parser kept: its parsed
+ * object (`express.json()`, Nest's parser, `@koa/bodyparser`; this spares a second parse), or the
+ * raw body (`req.rawBody`, `express.raw()`, `express.text()`). If the stream was read and nothing
+ * was kept, reading it reports BODY_CONSUMED.
+ */
+function bodyOf(req: ParsedRequest, holder: ParsedBody = req as ParsedBody): TriggerRequest['body'] {
+  // Express 4's body-parser sets `req.body = {}` even when it does not read the stream.
+  if (!req.readableEnded && req._body !== true) return req
+  if (holder.body !== undefined && holder.body !== null) return holder.body as TriggerRequest['body']
+  const raw = holder.rawBody
+  if (typeof raw === 'string' || raw instanceof Uint8Array) return raw
+  return req
+}
+
+/**
+ * Writes a reply to a Node response.
+ *
+ * @example
+ * writeReply(res, await receiver.handle(request))
+ */
+export function writeReply(res: ServerResponse, reply: TriggerReply): void {
+  if (res.headersSent) return
+  res.writeHead(reply.status, reply.headers)
+  res.end(reply.body)
+}
+
+/**
+ * Handles one Node request with the receiver and returns the reply, for adapters that write it
+ * in their framework's idiom (Koa's `ctx.status`/`ctx.body`).
+ *
+ * @example
+ * const reply = await receiveNodeRequest(receiver, ctx.req, { trigger: ctx.params.trigger, parsed: ctx.request })
+ */
+export function receiveNodeRequest(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  delivery: NodeDelivery = {},
+): Promise<TriggerReply> {
+  let request: TriggerRequest
+  try {
+    request = toTriggerRequest(req, delivery)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return receiver.handle(request)
+}
+
+/**
+ * Handles one Node request with the receiver and writes the reply. Adapters call this with the
+ * body and trigger their framework already found.
+ *
+ * @example
+ * await handleNodeRequest(receiver, req, res, { trigger: req.params.trigger })
+ */
+export function handleNodeRequest(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  delivery: NodeDelivery = {},
+): Promise<void> {
+  return new Promise((resolve, reject) =>
+    deliver(receiver, req, res, delivery, (error) => (error === undefined ? resolve() : reject(error))),
+  )
+}
+
+/** The delivery as the receiver takes it; throws an error a framework raised that is not a body parser's. */
+function toTriggerRequest(req: IncomingMessage, delivery: NodeDelivery): TriggerRequest {
+  let body = delivery.body ?? bodyOf(req as ParsedRequest, delivery.parsed)
+  if (delivery.parserError !== undefined) {
+    const failure = bodyParserFailure(delivery.parserError)
+    if (!failure) throw delivery.parserError
+    // body-parser and co-body keep the text they failed to parse on the error: onRejected gets it.
+    const text = (delivery.parserError as { body?: unknown }).body
+    if (typeof text === 'string' || text instanceof Uint8Array) keepReceived(failure, text)
+    body = failingBody(failure)
+  }
+  return { method: req.method ?? 'GET', headers: req.headers, body, trigger: delivery.trigger }
+}
+
+/**
+ * Handles one Node request and writes the reply, then calls `done()`; `done(error)` when the
+ * request is not one to answer (a framework's own error) or the reply could not be written.
+ * Without promises on the way when the receiver is this package's (see `replyTo`).
+ */
+export function deliver(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  res: ServerResponse,
+  delivery: NodeDelivery,
+  done: (error?: unknown) => void,
+): void {
+  let request: TriggerRequest
+  try {
+    request = toTriggerRequest(req, delivery)
+  } catch (error) {
+    done(error)
+    return
+  }
+  const send = (reply: TriggerReply) => {
+    try {
+      writeReply(res, reply)
+    } catch (error) {
+      done(error)
+      return
+    }
+    done()
+  }
+  if (replyTo in receiver) (receiver as ReplyingReceiver)[replyTo](request, send)
+  else receiver.handle(request).then(send, (error: unknown) => send(toErrorReply(error)))
+}
+
+/** A body whose reading fails as the parser did, so the receiver answers it in its order (auth first). */
+function failingBody(failure: TriggerError): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(failure) }) }
+}

@@ -1,0 +1,168 @@
+import { splitMetadata } from '../callbacks/metadata.js'
+import { dedupeKey } from '../dedupe/dedupe.js'
+import { dispatchOnce } from '../dedupe/dispatch-once.js'
+import { type DispatchEnv, dispatch } from '../dispatch/dispatch.js'
+import type { HandlerEntry } from '../dispatch/handler-entry.js'
+import { TriggerError } from '../errors.js'
+import { isBodyStream, readBodyStream } from '../http/body-stream.js'
+import { normaliseHeaders, type TriggerHeaders } from '../http/headers.js'
+import { assertIdentityEncoding, assertJsonContentType, parseBody, tooLarge } from '../http/json-body.js'
+import type { TriggerReply } from '../http/reply.js'
+import { validate } from '../schemas/validate.js'
+import type { TriggerInvocation } from '../types.js'
+import type { HandlerRegistry } from './handler-registry.js'
+import type { Lifecycle } from './lifecycle.js'
+import type { TriggerRequest } from './receiver.js'
+import type { ReceiverSettings } from './receiver-options.js'
+import { noteRefusal, type RefusalEnv, replyToError } from './rejection.js'
+
+/**
+ * One delivery's way through the receiver, in DESIGN.md's order: method, shutdown, credentials,
+ * media type and encoding, the trigger named in the URL, the declared length, the body (read within
+ * the limits), JSON, `_metadata`, the trigger's schema, dedupe, dispatch. Synchronous wherever
+ * nothing waits: each promise on the way would cost every request a microtask.
+ *
+ * @example
+ * new DeliveryPipeline(settings, handlers, lifecycle).answer(request, (reply) => writeReply(res, reply))
+ */
+export class DeliveryPipeline {
+  readonly #settings: ReceiverSettings
+  readonly #handlers: HandlerRegistry
+  readonly #lifecycle: Lifecycle
+  readonly #refusals: RefusalEnv
+  readonly #env: DispatchEnv
+
+  constructor(settings: ReceiverSettings, handlers: HandlerRegistry, lifecycle: Lifecycle) {
+    this.#settings = settings
+    this.#handlers = handlers
+    this.#lifecycle = lifecycle
+    this.#refusals = {
+      onRejected: settings.onRejected,
+      logger: settings.logger,
+      limits: settings.readLimits,
+    }
+    this.#env = {
+      logger: settings.logger,
+      closing: lifecycle.closing,
+      track: (work) => lifecycle.track(work),
+      completion: settings.completion,
+      allowedCallbackOrigins: settings.allowedCallbackOrigins,
+      deadlineMs: settings.deadlineMs,
+    }
+  }
+
+  /**
+   * Handles one delivery and passes the reply to `send`: at once when nothing has to wait (a body
+   * already read, a handler that returns without a promise), else when it is ready. `send` is
+   * called exactly once; a refusal's reply waits for `onRejected` (replyToError never rejects).
+   */
+  answer(request: TriggerRequest, send: (reply: TriggerReply) => void): void {
+    this.#lifecycle.begin()
+    let outcome: TriggerReply | Promise<TriggerReply>
+    try {
+      outcome = this.#process(request)
+    } catch (error) {
+      outcome = replyToError(error, this.#refusals)
+    }
+    if (!(outcome instanceof Promise)) this.#send(outcome, send)
+    else
+      outcome.then(
+        (reply) => this.#send(reply, send),
+        (error: unknown) => {
+          const reply = replyToError(error, this.#refusals)
+          if (reply instanceof Promise) reply.then((late) => this.#send(late, send))
+          else this.#send(reply, send)
+        },
+      )
+  }
+
+  #send(reply: TriggerReply, send: (reply: TriggerReply) => void): void {
+    this.#lifecycle.end()
+    send(reply)
+  }
+
+  /** Checks, reads, validates and dispatches one delivery. */
+  #process(request: TriggerRequest): TriggerReply | Promise<TriggerReply> {
+    const receivedAt = new Date()
+    if (request.method !== 'POST')
+      throw new TriggerError('METHOD_NOT_ALLOWED', 'Triggers are delivered with POST', {
+        headers: { allow: 'POST' },
+      })
+    if (this.#lifecycle.closed) throw new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
+    const headers = normaliseHeaders(request.headers)
+    const verifying = this.#settings.verify(headers) // only a custom verifier may be asynchronous
+    if (verifying) return verifying.then(() => this.#receive(request, headers, receivedAt))
+    return this.#receive(request, headers, receivedAt)
+  }
+
+  #receive(
+    request: TriggerRequest,
+    headers: TriggerHeaders,
+    receivedAt: Date,
+  ): TriggerReply | Promise<TriggerReply> {
+    // Every refusal from here on is of an authenticated delivery: noteRefusal() marks it for
+    // onRejected with the body as it is at that point (only failures pay for it).
+    const asked = request.trigger
+    const body = request.body
+    let named: HandlerEntry | undefined
+    try {
+      assertJsonContentType(headers['content-type'])
+      assertIdentityEncoding(headers['content-encoding'])
+      // A trigger named in the URL is resolved before the body is read.
+      named = asked ? this.#handlers.resolve(asked) : undefined
+      this.#checkDeclaredLength(headers)
+    } catch (error) {
+      throw noteRefusal(error, body, asked, receivedAt)
+    }
+    if (isBodyStream(body))
+      return readBodyStream(body, this.#settings.readLimits).then(
+        (bytes) => this.#deliver(bytes, named, asked, receivedAt),
+        (error: unknown) => {
+          throw noteRefusal(error, body, asked, receivedAt)
+        },
+      )
+    return this.#deliver(body ?? '', named, asked, receivedAt)
+  }
+
+  /** Parses, validates and dispatches a body in memory (`raw`: as received, for onRejected). */
+  #deliver(
+    raw: Uint8Array | ArrayBuffer | string | object,
+    named: HandlerEntry | undefined,
+    asked: string | undefined,
+    receivedAt: Date,
+  ): TriggerReply | Promise<TriggerReply> {
+    let invocation: TriggerInvocation | undefined
+    try {
+      const split = splitMetadata(parseBody(raw, this.#settings.readLimits.limit))
+      invocation = split.invocation
+      const input = split.input
+      const entry = named ?? this.#handlers.resolveFromMetadata(invocation)
+      const trigger = entry.trigger
+      const payload = entry.inputIsValid(input)
+        ? input
+        : validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
+      const dedupe = this.#settings.dedupe
+      const key = dedupe ? dedupeKey(dedupe.options, trigger, payload, invocation) : undefined
+      if (dedupe === undefined || key === undefined)
+        return dispatch(entry, payload, invocation, receivedAt, this.#env)
+      const claim = { store: dedupe.options.store, key, ttlMs: dedupe.ttlMs }
+      // The only error left after the claim is an invalid callback (400), for onRejected.
+      const refused = (error: unknown) => {
+        throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
+      }
+      return dispatchOnce(claim, entry, payload, invocation, receivedAt, this.#env).catch(refused)
+    } catch (error) {
+      throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
+    }
+  }
+
+  /**
+   * The declared length is checked whatever state the body is in: it is the only size left to
+   * check when a framework's parser already turned the body into an object.
+   */
+  #checkDeclaredLength(headers: TriggerHeaders): void {
+    const length = headers['content-length']
+    const limit = this.#settings.readLimits.limit
+    if (length !== undefined && Number(length) > limit) throw tooLarge(limit)
+  }
+}
