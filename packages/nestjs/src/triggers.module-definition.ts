@@ -1,5 +1,6 @@
 import type { TriggerId, TriggerReceiver, TriggerReceiverOptions } from '@isc-triggers/core'
-import { ConfigurableModuleBuilder } from '@nestjs/common'
+import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common'
+import { RouterModule } from '@nestjs/core'
 
 /**
  * Options of `TriggersModule.forRoot()` / the factory of `forRootAsync()`: the receiver's options
@@ -20,8 +21,17 @@ export interface TriggersModuleExtras {
   path: string
 }
 
+const DEFAULT_PATH = 'isc/triggers'
+
+/** Mounts the module's controller at `extras.path` (a route registered with `RouterModule`). */
+function mountAtPath(definition: DynamicModule, extras: TriggersModuleExtras): DynamicModule {
+  // `forRoot({ path: undefined })` spreads the undefined over the default.
+  const router = RouterModule.register([{ path: extras.path ?? DEFAULT_PATH, module: definition.module }])
+  return { ...definition, imports: [...(definition.imports ?? []), router] }
+}
+
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<TriggersModuleOptions>()
     .setClassMethodName('forRoot')
-    .setExtras<TriggersModuleExtras>({ path: 'isc/triggers' }, (definition) => definition)
+    .setExtras<TriggersModuleExtras>({ path: DEFAULT_PATH }, mountAtPath)
     .build()

@@ -138,6 +138,15 @@ describe('TriggersModule', () => {
     expect(app.get(Journal).entries).toHaveLength(1)
   })
 
+  it('forRootAsync without a path mounts at isc/triggers', async () => {
+    const app = await boot(
+      [TriggersModule.forRootAsync({ useFactory: () => ({ auth, logger: false }) })],
+      [Journal, IdentityHandlers],
+    )
+    await post(app, '/isc/triggers/identity-created', sampleInput('idn:identity-created')).expect(200)
+    expect(app.get(Journal).entries).toHaveLength(1)
+  })
+
   it('fails at bootstrap, naming the trigger, when two methods handle one trigger', async () => {
     @Injectable()
     class Duplicate {
