@@ -1,6 +1,6 @@
 import { checkCallbackUrl } from '../callbacks/callback-guard.js'
 import type { CompletionResult, CompletionTarget } from '../callbacks/completion-client.js'
-import { TriggerError } from '../errors.js'
+import { isTriggerError, TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
 import type { RequestResponseTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerInvocation } from '../types.js'
@@ -49,7 +49,7 @@ function completeLater(
     try {
       result = { output: checkedOutput(trigger, await work, env) }
     } catch (error) {
-      const invalid = error instanceof TriggerError && error.code === 'INVALID_OUTPUT'
+      const invalid = isTriggerError(error) && error.code === 'INVALID_OUTPUT'
       if (!invalid) handlerFailed(trigger, error, env)
       result = {
         error: invalid ? 'The subscriber returned an invalid decision' : 'The subscriber failed to decide',

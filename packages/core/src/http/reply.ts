@@ -1,4 +1,4 @@
-import { type TriggerError, TriggerError as TriggerErrorClass } from '../errors.js'
+import { isTriggerError, TriggerError } from '../errors.js'
 
 /**
  * What the receiver answers: framework-neutral, written back by the Node bridge, the Fetch
@@ -44,10 +44,9 @@ export function jsonReply(status: number, value: unknown): TriggerReply {
  * // { status: 401, headers: { 'content-type': ..., }, body: '{"error":{"code":"UNAUTHORIZED",...}}' }
  */
 export function toErrorReply(error: unknown): TriggerReply {
-  const known: TriggerError =
-    error instanceof TriggerErrorClass
-      ? error
-      : new TriggerErrorClass('HANDLER_FAILED', 'The trigger handler failed', { cause: error })
+  const known: TriggerError = isTriggerError(error)
+    ? error
+    : new TriggerError('HANDLER_FAILED', 'The trigger handler failed', { cause: error })
   const payload: { code: string; message: string; issues?: unknown } = {
     code: known.code,
     message: known.message,

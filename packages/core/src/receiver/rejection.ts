@@ -1,4 +1,4 @@
-import { TriggerError, type TriggerErrorCode, type TriggerIssue } from '../errors.js'
+import { isTriggerError, type TriggerError, type TriggerErrorCode, type TriggerIssue } from '../errors.js'
 import {
   type BodyStream,
   isBodyStream,
@@ -76,7 +76,7 @@ export function noteRefusal(
   trigger: string | undefined,
   receivedAt: Date,
 ): unknown {
-  if (error instanceof TriggerError && REFUSALS.has(error.code) && !refusals.has(error))
+  if (isTriggerError(error) && REFUSALS.has(error.code) && !refusals.has(error))
     refusals.set(error, { raw, trigger, receivedAt })
   return error
 }
@@ -113,7 +113,7 @@ function log(logger: TriggerLogger, level: 'warn' | 'error', message: string, de
  */
 export function replyToError(error: unknown, env: RefusalEnv): TriggerReply | Promise<TriggerReply> {
   const reply = toErrorReply(error)
-  const refusal = error instanceof TriggerError ? refusals.get(error) : undefined
+  const refusal = isTriggerError(error) ? refusals.get(error) : undefined
   if (refusal === undefined) return reply
   const refused = error as TriggerError
   if (env.onRejected === undefined) {
