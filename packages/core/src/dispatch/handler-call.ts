@@ -1,5 +1,6 @@
 import type { CompletionClient } from '../callbacks/completion-client.js'
 import { TriggerError } from '../errors.js'
+import { compiledSchema } from '../schemas/compiled-schema.js'
 import type { AnyTrigger, RequestResponseTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerLogger } from '../types.js'
 import type { HandlerEntry } from './handler-entry.js'
@@ -45,8 +46,9 @@ export function invoke(entry: HandlerEntry, input: unknown, ctx: TriggerContext)
   }
 }
 
+/** A handler's decision parsed with the trigger's output schema (compiled), or INVALID_OUTPUT (logged). */
 export function checkedOutput(trigger: RequestResponseTrigger, output: unknown, env: DispatchEnv): unknown {
-  const parsed = trigger.output.safeParse(output)
+  const parsed = compiledSchema(trigger.output).safeParse(output)
   if (parsed.success) return parsed.data
   // The issues go to the log, not to ISC: they describe the service's own code.
   env.logger.error(`The handler of ${trigger.id} returned an output that does not match its schema`, {

@@ -1,7 +1,7 @@
 import { DEFAULT_REPLY_BUDGET_MS, ISC_REPLY_LIMIT_MS } from '../defaults.js'
 import { TriggerConfigError } from '../errors.js'
+import { compiledSchema, type SchemaParse, schemaParse } from '../schemas/compiled-schema.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
-import { compileCheck, type ValueCheck } from '../schemas/schema-check.js'
 import type { TriggerContext } from '../types.js'
 
 type AnyHandler = (input: unknown, ctx: TriggerContext) => unknown
@@ -12,8 +12,11 @@ export type Mode = 'sync' | 'async' | 'dynamic'
 export interface HandlerEntry {
   trigger: AnyTrigger
   handler: AnyHandler
-  /** True when the input is valid as it is (compiled from `trigger.input`); false: ask zod. */
-  inputIsValid: ValueCheck
+  /**
+   * Parses a delivery's payload with `trigger.input`, compiled at registration: what zod's
+   * `safeParse` gives, or a thrown INVALID_PAYLOAD listing the issues.
+   */
+  parseInput: SchemaParse<unknown>
   mode: Mode
   timeoutMs: number
   /** The validated fallback output of a SYNC handler, if any. */
@@ -22,7 +25,6 @@ export interface HandlerEntry {
 }
 
 const MODES: readonly string[] = ['sync', 'async', 'dynamic']
-const never: ValueCheck = () => false
 
 /**
  * Checks `receiver.on()` options at registration time, so a wrong mode, timeout or fallback fails
@@ -38,12 +40,14 @@ export function createHandlerEntry(
   const entry: HandlerEntry = {
     trigger,
     handler: handler as AnyHandler,
-    inputIsValid: compileCheck(trigger.input) ?? never,
+    parseInput: schemaParse(trigger.input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`),
     mode: 'sync',
     timeoutMs: DEFAULT_REPLY_BUDGET_MS,
     fallback: undefined,
     hasFallback: false,
   }
+  // Compiled now rather than on the first reply (checkedOutput uses the same compiled clone).
+  if (trigger.type === 'request-response') compiledSchema(trigger.output)
   if (!options) return entry
   if (trigger.type === 'fire-and-forget') {
     if (Object.keys(options).length > 0)

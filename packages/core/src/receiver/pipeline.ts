@@ -8,7 +8,6 @@ import { isBodyStream, readBodyStream } from '../http/body-stream.js'
 import { normaliseHeaders, type TriggerHeaders } from '../http/headers.js'
 import { assertIdentityEncoding, assertJsonContentType, parseBody, tooLarge } from '../http/json-body.js'
 import type { TriggerReply } from '../http/reply.js'
-import { validate } from '../schemas/validate.js'
 import type { TriggerInvocation } from '../types.js'
 import type { HandlerRegistry } from './handler-registry.js'
 import type { Lifecycle } from './lifecycle.js'
@@ -138,9 +137,7 @@ export class DeliveryPipeline {
       const input = split.input
       const entry = named ?? this.#handlers.resolveFromMetadata(invocation)
       const trigger = entry.trigger
-      const payload = entry.inputIsValid(input)
-        ? input
-        : validate(trigger.input, input, 'INVALID_PAYLOAD', `payload of ${trigger.id}`)
+      const payload = entry.parseInput(input)
       const dedupe = this.#settings.dedupe
       const key = dedupe ? dedupeKey(dedupe.options, trigger, payload, invocation) : undefined
       if (dedupe === undefined || key === undefined)

@@ -15,7 +15,8 @@ import {
 
 // Property test: nothing ISC sends is refused. For every trigger, payloads are generated from
 // SailPoint's own published schema (json-schema-faker), each is confirmed valid by Ajv, and each
-// is delivered to a receiver, which must accept it and hand it to the handler unchanged.
+// is delivered to a receiver, which must accept it and hand it to the handler unchanged (and
+// exactly as zod's own parse of the schema returns it).
 // Request-response outputs get the same treatment: every value SailPoint's output schema allows is
 // accepted as a handler's decision, and every decision sent validates under that schema.
 //
@@ -135,7 +136,13 @@ describe.skipIf(!publishedAvailable)(
           const reply = await receiver.handle({ method: 'POST', headers, body, trigger: id })
           const where = `${file}, seed ${instance.seed}, variant ${instance.variant}, reading ${['items', 'ignore'][reading]}`
           if (reply.status !== 200) refused.push(`${where}: ${reply.body}`)
-          else expect(seen.at(-1), `${id} (${where}): the handler gets the payload as sent`).toEqual(value)
+          else {
+            expect(seen.at(-1), `${id} (${where}): the handler gets the payload as sent`).toEqual(value)
+            // The receiver's compiled parse hands over exactly what zod's own parse gives.
+            expect(seen.at(-1), `${id} (${where}): zod's output`).toStrictEqual(
+              entry(id)!.input.parse(JSON.parse(body)),
+            )
+          }
         }
       }
       expect(refused.slice(0, 5), `${refused.length} of ${RUNS} refused`).toEqual([])
