@@ -4,7 +4,7 @@ import { shared } from './vitest.shared.js'
 export default defineConfig({
   ...shared,
   test: {
-    projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'packages/*/vitest.*.config.ts', 'examples/*/vitest.config.ts'],
     // On CI, also write a JSON report: .ci/run prints its "N passed, N failed" line from it.
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: '.vitest-results.json' },
