@@ -253,7 +253,7 @@ are what a user writes by hand: read the body, \`JSON.parse\` it (\`express.json
 Nest's parser) and compare the bearer token as a string, as SailPoint's sample subscriber does, and
 answer \`{}\` (or the decision, for the SYNC trigger). The isc-triggers rows do more per request:
 constant-time token comparison, content-type and size checks, \`_metadata\` split, validation of the
-payload (a check compiled from the trigger's zod schema; zod parses what that check does not pass),
+payload (the trigger's zod schema compiled once with zod's public \`z.compile()\`),
 the typed handler call, and for the SYNC trigger validation of the decision. The "fetch"
 rows are Fetch-API handlers behind a node:http server that converts each request to a Web \`Request\`
 (as Fetch runtimes' Node adapters do): "fetch bare" calls \`request.json()\` and compares the token,
@@ -293,17 +293,16 @@ Profiles (\`node --cpu-prof\` on a server process under autocannon) of the plain
 
 - Small deliveries: most of the time is the kernel's (\`writev\` of the reply over loopback) and
   Node's HTTP machinery, which bare servers pay too. The receiver's own work is \`JSON.parse\` (as
-  bare), the compiled payload check, the prototype-key walk, the constant-time token comparison
+  bare), the compiled zod parse, the prototype-key walk, the constant-time token comparison
   (\`timingSafeEqual\`, about 0.2 µs) and the reply. Removed after profiling: SHA-256 of each token
   (about 1 µs), a timer per body read (now one per receiver), promise hops between reading,
   dispatching and writing, an object literal with a getter per SYNC context (0.5 µs), and zod
   records for attribute maps (0.6 µs on \`idn:identity-created\`).
-- 100 KiB deliveries: \`JSON.parse\` is about two thirds of the time (as bare). Zod's parse of the
-  130 nested account requests took about 70 µs, because it copies every object and runs a schema
-  per unknown key; the check compiled from the same schema (\`schema-check.ts\`: generated code that
-  reads each property by name and copies nothing) takes about 10 µs, and zod now parses only what
-  that check refuses. The walk for \`__proto__\` keys takes about 25 µs; a text search cannot replace
-  it, since words such as "constructor" are slow to search for in JSON.
+- 100 KiB deliveries: \`JSON.parse\` is about two thirds of the time (as bare). Validation is zod's
+  compiled parse (\`z.compile()\`), which builds the output object as zod's parse does but without
+  its per-key schema calls; \`pnpm bench --validation-only\` shows its in-process cost. The walk
+  for \`__proto__\` keys takes about 25 µs; a text search cannot replace it, since words such as
+  "constructor" are slow to search for in JSON.
 - In process, \`handle()\` on \`idn:identity-created\` costs about 1.4 µs more than \`JSON.parse\` +
   \`safeParse\` of the same bytes: the token comparison, UTF-8 check, prototype walk, headers,
   \`_metadata\` split, the reply and its promise. The ratio is high because that body is small and
