@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { TriggerError } from '../errors.js'
 import { readBodyStream } from './body-stream.js'
 import { DeadlineQueue } from './deadline-queue.js'
-import { assertIdentityEncoding, assertJsonContentType, bodyParserFailure, parseBody } from './json-body.js'
+import { bodyParserFailure, parseBody } from './json-body.js'
 
 const LIMIT = 1024
 const json = '{"identity":{"id":"1"},"n":1}'
@@ -201,25 +201,6 @@ describe('readBodyStream: bodies not read yet', () => {
   })
 })
 
-describe('assertJsonContentType', () => {
-  it.each([
-    undefined,
-    '',
-    'application/json',
-    'application/json; charset=utf-8',
-    'APPLICATION/JSON;charset="UTF-8"',
-  ])('accepts %j', (type) => expect(codeOf(() => assertJsonContentType(type))).toBeUndefined())
-  it.each([
-    'text/plain',
-    'application/xml',
-    'application/jsonx',
-    'application/json; charset=latin1',
-    'multipart/form-data',
-  ])('refuses %j with 415', (type) =>
-    expect(codeOf(() => assertJsonContentType(type))).toBe('UNSUPPORTED_MEDIA_TYPE'),
-  )
-})
-
 describe('bodyParserFailure', () => {
   it.each([
     ['entity.parse.failed', 'INVALID_JSON'],
@@ -233,14 +214,5 @@ describe('bodyParserFailure', () => {
     expect(bodyParserFailure(new Error('database down'))).toBeUndefined()
     expect(bodyParserFailure(Object.assign(new Error('x'), { type: 'toString' }))).toBeUndefined()
     expect(bodyParserFailure('text')).toBeUndefined()
-  })
-})
-
-describe('assertIdentityEncoding', () => {
-  it.each([undefined, '', 'identity', 'IDENTITY'])('accepts %j', (encoding) => {
-    expect(codeOf(() => assertIdentityEncoding(encoding))).toBeUndefined()
-  })
-  it.each(['gzip', 'deflate', 'br', 'gzip, identity', 'x'.repeat(100)])('refuses %j with 415', (encoding) => {
-    expect(codeOf(() => assertIdentityEncoding(encoding))).toBe('UNSUPPORTED_MEDIA_TYPE')
   })
 })
