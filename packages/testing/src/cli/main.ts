@@ -1,0 +1,43 @@
+import { helpText, UsageError } from './command-line.js'
+import { COMMANDS, EXIT } from './commands.js'
+
+const MAIN_HELP = `isc-triggers: test SailPoint ISC trigger subscribers without a tenant
+
+Usage: isc-triggers <command> [options]
+
+Commands:
+${COMMANDS.map(({ spec }) => `  ${spec.name.padEnd(14)}${spec.summary}`).join('\n')}
+
+Run 'isc-triggers <command> --help' for a command's options.
+Exit codes: 0 ok, 1 unexpected reply, 2 usage error, 3 target unreachable or too slow.`
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
+export async function main(
+  argv: string[],
+  out = (line: string) => console.log(line),
+  err = out,
+): Promise<number> {
+  const [command, ...args] = argv
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    out(MAIN_HELP)
+    return command ? EXIT.ok : EXIT.usage
+  }
+  const found = COMMANDS.find(({ spec }) => spec.name === command)
+  if (!found) {
+    err(`unknown command "${command}"\n\n${MAIN_HELP}`)
+    return EXIT.usage
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    out(helpText(found.spec))
+    return EXIT.ok
+  }
+  try {
+    return await found.run(args, out)
+  } catch (error) {
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    if (!usage) throw error
+    err(`isc-triggers ${command}: ${(error as Error).message}\n\n${helpText(found.spec)}`)
+    return EXIT.usage
+  }
+}
