@@ -5,7 +5,7 @@ import { createTriggerReceiver, toNodeHandler } from '@isc-triggers/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { deliver } from './deliver.js'
 import { type FakeIsc, startFakeIsc } from './fake-isc.js'
-import { sampleInput, sampleOutput } from './sample.js'
+import { sampleInput, sampleOutput } from './sample-builders.js'
 
 // The test kit used the way a user tests their own handlers.
 const token = 'kit-token'

@@ -4,7 +4,7 @@ import { createServer, type RequestListener, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TriggerId, TriggerInput, TriggerReceiver } from '@isc-triggers/core'
 import type { FakeIsc, ReceivedAttempt } from './fake-isc.js'
-import { sampleInput } from './sample.js'
+import { sampleInput } from './sample-builders.js'
 
 /**
  * Where to deliver: a base URL (the mount path, e.g. `http://127.0.0.1:3000/isc/triggers`), an HTTP

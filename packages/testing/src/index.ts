@@ -6,5 +6,10 @@ export {
   type ReceivedAttempt,
   startFakeIsc,
 } from './fake-isc.js'
-export { type RequestResponseTriggerId, type SampleOverrides, sampleInput, sampleOutput } from './sample.js'
-export { sampleInputs, sampleOutputs } from './samples.js'
+export {
+  type RequestResponseTriggerId,
+  type SampleOverrides,
+  sampleInput,
+  sampleOutput,
+} from './sample-builders.js'
+export { sampleInputs, sampleOutputs } from './sample-payloads.js'

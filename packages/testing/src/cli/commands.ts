@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs'
 import { type AnyTrigger, catalog, type TriggerId } from '@isc-triggers/core'
 import { deliver } from '../deliver.js'
 import { startFakeIsc } from '../fake-isc.js'
-import { sampleInput } from '../sample.js'
-import { sampleOutputs } from '../samples.js'
+import { sampleInput } from '../sample-builders.js'
+import { sampleOutputs } from '../sample-payloads.js'
 import { type CommandSpec, type OptionSpec, parseCommandLine, UsageError } from './command-line.js'
 
 /** 0 ok, 1 the target answered but not as ISC expects (or no completion), 2 wrong usage, 3 the target could not be reached or did not answer in time. */

@@ -1,5 +1,5 @@
 import type { TriggerId, TriggerInput, TriggerOutput } from '@isc-triggers/core'
-import { sampleInputs, sampleOutputs } from './samples.js'
+import { sampleInputs, sampleOutputs } from './sample-payloads.js'
 
 /** A deep-partial override: nested objects merge, arrays and other values replace. */
 export type SampleOverrides<T> = T extends readonly unknown[]

@@ -1,8 +1,8 @@
 import { type AnyTrigger, catalog, createTriggerReceiver, type TriggerId } from '@isc-triggers/core'
 import { describe, expect, it } from 'vitest'
 import type { ZodObject } from 'zod'
-import { sampleInput, sampleOutput } from './sample.js'
-import { sampleInputs } from './samples.js'
+import { sampleInput, sampleOutput } from './sample-builders.js'
+import { sampleInputs } from './sample-payloads.js'
 
 const triggers = Object.values(catalog as Record<string, AnyTrigger>)
 const headers = { 'content-type': 'application/json' }
