@@ -158,7 +158,7 @@ describe('TriggersModule', () => {
     ).rejects.toThrow(/idn:identity-created.*already registered/)
   })
 
-  it('fails at bootstrap when a required (request-response) trigger has no handler', async () => {
+  it('fails at bootstrap when a required (request-response) trigger has no handler, and serves when each has one', async () => {
     await expect(
       boot(
         [
@@ -175,7 +175,12 @@ describe('TriggersModule', () => {
       [TriggersModule.forRoot({ auth, logger: false, requireHandlers: ['idn:access-request-pre-approval'] })],
       [Journal, IdentityHandlers],
     )
-    expect(app).toBeDefined()
+    const decision = await post(
+      app,
+      '/isc/triggers/access-request-pre-approval',
+      sampleInput('idn:access-request-pre-approval'),
+    )
+    expect(decision.body).toMatchObject({ approved: true })
   })
 
   it('exports the receiver, and a guard for a controller of your own', async () => {
