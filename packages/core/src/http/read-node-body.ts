@@ -37,6 +37,10 @@ function failureOf(error: unknown, limit: number): TriggerError {
  *
  * Nothing is left on the stream once the promise settles: raw-body removes its listeners when it
  * finishes, and on a timeout we run its own cleanup (see below); ours are removed with them.
+ *
+ * No hand-written fast path: measured in process, raw-body costs about 1 µs more per read of a
+ * 212-byte body than the reader it replaced (a few percent of a request over node:http) and
+ * nothing measurable at 100 KiB.
  */
 export function readNodeBody(
   stream: Readable,
