@@ -6,22 +6,20 @@ import {
   type TriggerRejection,
 } from '@isc-triggers/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import {
+  FALLTHROUGH_STATUS,
+  type HarnessRequest,
+  type HarnessResponse,
+  JSON_HEADERS,
+  MOUNT,
+  post,
+} from './contract-http.js'
 import { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
 import { identityCreatedSample, invocationMetadata, preApprovalSample } from './fixtures.js'
+import { createGate, type Gate } from './gate.js'
+import { describeRequestResponse } from './request-response-contract.js'
 
-/** One request the contract sends. `path` is absolute; the receiver is mounted at {@link MOUNT}. */
-export interface HarnessRequest {
-  method: string
-  path: string
-  headers: Record<string, string>
-  body?: string | Buffer
-}
-
-export interface HarnessResponse {
-  status: number
-  headers: Record<string, string | undefined>
-  text: string
-}
+export { FALLTHROUGH_STATUS, type HarnessRequest, type HarnessResponse, MOUNT } from './contract-http.js'
 
 /** A real app (or a direct `handle()` caller) with the receiver mounted at {@link MOUNT}. */
 export interface Harness {
@@ -45,13 +43,6 @@ export interface ContractOptions {
   skip?: Record<string, string>
 }
 
-/** Where every harness mounts the receiver. */
-export const MOUNT = '/isc/triggers'
-/** What a harness's own fallback route answers when a request is passed on to it. */
-export const FALLTHROUGH_STATUS = 299
-
-const JSON_HEADERS = { 'content-type': 'application/json' }
-const authorised = { ...JSON_HEADERS, authorization: bearer(TEST_TOKEN) }
 const PRE_APPROVAL_OUTPUT = { approved: true, comment: 'auto-approved', approver: 'svc-approvals' }
 const FALLBACK = { approved: false, comment: 'timed out', approver: 'svc-approvals' }
 const SECRET_IN_VALUE = 'do-not-echo-7d41'
@@ -74,15 +65,6 @@ interface Case {
   check?: (calls: Calls, reply: HarnessResponse) => void
 }
 
-function post(path: string, body: unknown, headers: Record<string, string> = authorised): HarnessRequest {
-  return {
-    method: 'POST',
-    path: `${MOUNT}${path}`,
-    headers,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  }
-}
-
 function recordAll(receiver: TriggerReceiver, calls: Calls) {
   receiver.on('idn:identity-created', (input, ctx) => {
     calls.push({ input, ctx })
@@ -94,6 +76,45 @@ function recordAll(receiver: TriggerReceiver, calls: Calls) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Gates handlers wait on during a case; all opened after it, before its harness closes. */
+const heldGates: Gate[] = []
+function held(): Gate {
+  const gate = createGate()
+  heldGates.push(gate)
+  return gate
+}
+
+/** `_metadata` of an ASYNC delivery whose callback URL is an ISC host (allowed by default). */
+function asyncMetadata() {
+  return { ...invocationMetadata('idn:access-request-pre-approval'), responseMode: 'async' }
+}
+/** A loopback origin nobody listed: a callback URL there must be refused, never followed. */
+const UNLISTED_ORIGIN = 'http://127.0.0.1:9'
+
+/** An ASYNC delivery whose callback cannot be used: refused before the handler runs. */
+function asyncCallbackRefused(name: string, metadata: Record<string, unknown> | undefined): Case {
+  return {
+    name,
+    setup: (receiver, calls) =>
+      receiver.on(
+        'idn:access-request-pre-approval',
+        (input, ctx) => {
+          calls.push({ input, ctx })
+          return PRE_APPROVAL_OUTPUT
+        },
+        { mode: 'async' },
+      ),
+    request: post('/access-request-pre-approval', {
+      ...preApprovalSample(),
+      ...(metadata === undefined ? {} : { _metadata: metadata }),
+    }),
+    status: 400,
+    code: 'INVALID_CALLBACK',
+    handlerCalls: 0,
+    absent: [UNLISTED_ORIGIN, '127.0.0.1', invocationMetadata('').secret],
+  }
+}
 
 /** What `onRejected` received during the running case (cleared before each case). */
 const rejections: TriggerRejection[] = []
@@ -441,7 +462,7 @@ const cases: Case[] = [
         'idn:access-request-pre-approval',
         async (input, ctx) => {
           calls.push({ input, ctx })
-          await sleep(200)
+          await held().promise // open only after the reply: the handler cannot make its budget
           return PRE_APPROVAL_OUTPUT
         },
         { timeoutMs: 40, fallback: FALLBACK },
@@ -457,7 +478,7 @@ const cases: Case[] = [
       receiver.on(
         'idn:access-request-pre-approval',
         async () => {
-          await sleep(200)
+          await held().promise
           return PRE_APPROVAL_OUTPUT
         },
         { timeoutMs: 40 },
@@ -466,6 +487,15 @@ const cases: Case[] = [
     status: 504,
     code: 'RESPONSE_TIMEOUT',
   },
+  asyncCallbackRefused('ASYNC without _metadata → 400 INVALID_CALLBACK, handler not run', undefined),
+  asyncCallbackRefused('ASYNC without the invocation secret → 400 INVALID_CALLBACK, handler not run', {
+    ...asyncMetadata(),
+    secret: undefined,
+  }),
+  asyncCallbackRefused(
+    'ASYNC with a callback URL off the allowlist → 400 INVALID_CALLBACK, the URL not echoed, handler not run',
+    { ...asyncMetadata(), callbackURL: `${UNLISTED_ORIGIN}/beta/trigger-invocations/inv-1/complete` },
+  ),
 ]
 
 /**
@@ -483,6 +513,7 @@ export function runAdapterContract(
   describe(`adapter contract: ${name}`, () => {
     let open: Harness[] = []
     afterEach(async () => {
+      for (const gate of heldGates.splice(0)) gate.open()
       await Promise.all(open.map((harness) => harness.close?.()))
       open = []
     })
@@ -522,6 +553,8 @@ export function runAdapterContract(
       for (const text of testCase.absent ?? []) expect(reply.text).not.toContain(text)
       testCase.check?.(calls, reply)
     })
+
+    describeRequestResponse(makeHarness)
 
     if (options.passThrough) {
       it('passes requests that are not for it to the next handler', async () => {

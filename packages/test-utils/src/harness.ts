@@ -1,8 +1,8 @@
 import type { RequestListener } from 'node:http'
 import type { TriggerReceiver } from '@isc-triggers/core'
 import request from 'supertest'
-import type { Harness, HarnessRequest, HarnessResponse } from './adapter-contract.js'
-import { MOUNT } from './adapter-contract.js'
+import type { Harness } from './adapter-contract.js'
+import { type HarnessRequest, type HarnessResponse, MOUNT } from './contract-http.js'
 
 /**
  * A harness over real HTTP: supertest starts the app (an Express app, `koa.callback()`, a Node

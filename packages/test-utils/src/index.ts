@@ -1,3 +1,10 @@
+// The fake ISC, for cross-package tests in packages/tests (which do not depend on @isc-triggers/testing).
+export {
+  type FakeIsc,
+  type FakeIscOptions,
+  type ReceivedAttempt,
+  startFakeIsc,
+} from '@isc-triggers/testing'
 export {
   type ContractOptions,
   FALLTHROUGH_STATUS,
@@ -10,5 +17,6 @@ export {
 } from './adapter-contract.js'
 export { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
 export { identityCreatedSample, invocationMetadata, preApprovalSample } from './fixtures.js'
+export { createGate, type Gate, settlesWithin } from './gate.js'
 export { handleHarness, httpHarness } from './harness.js'
 export { runReceiverProperties } from './properties.js'
