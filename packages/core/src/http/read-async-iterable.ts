@@ -1,4 +1,4 @@
-import { TriggerError } from '../errors.js'
+import { isTriggerError, type TriggerError } from '../errors.js'
 import { incomplete, timedOut } from './body-read-errors.js'
 import type { ReadLimits } from './body-stream.js'
 import { tooLarge } from './json-body.js'
@@ -34,7 +34,7 @@ export async function readAsyncIterable(
     } catch {
       // an iterator whose return() throws has nothing left for us to stop
     }
-    throw keepReceived(error instanceof TriggerError ? error : incomplete(error), received.upTo(limit))
+    throw keepReceived(isTriggerError(error) ? error : incomplete(error), received.upTo(limit))
   } finally {
     deadlines.cancel(deadline)
   }

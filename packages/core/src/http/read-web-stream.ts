@@ -1,4 +1,4 @@
-import { TriggerError } from '../errors.js'
+import { isTriggerError } from '../errors.js'
 import { consumed, incomplete, timedOut } from './body-read-errors.js'
 import type { ReadLimits } from './body-stream.js'
 import { tooLarge } from './json-body.js'
@@ -35,7 +35,7 @@ export async function readWebStream(
       }
     }
   } catch (error) {
-    throw keepReceived(error instanceof TriggerError ? error : incomplete(error), received.upTo(limit))
+    throw keepReceived(isTriggerError(error) ? error : incomplete(error), received.upTo(limit))
   } finally {
     deadlines.cancel(deadline)
   }

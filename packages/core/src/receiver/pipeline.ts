@@ -114,8 +114,10 @@ export class DeliveryPipeline {
     } catch (error) {
       throw noteRefusal(error, body, asked, receivedAt)
     }
+    // The declared length lets raw-body refuse a body of any other length (400 INCOMPLETE_BODY);
+    // Node's HTTP parser frames a socket's body by it too, so on a real request they agree.
     if (isBodyStream(body))
-      return readBodyStream(body, this.#settings.readLimits).then(
+      return readBodyStream(body, this.#settings.readLimits, headers['content-length']).then(
         (bytes) => this.#deliver(bytes, named, asked, receivedAt),
         (error: unknown) => {
           throw noteRefusal(error, body, asked, receivedAt)

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { TriggerConfigError } from '../errors.js'
@@ -245,6 +246,29 @@ describe('fetch()', () => {
     } as RequestInit)
     const response = await receiver.fetch(request, 'identity-created')
     expect(response.status).toBe(413)
+  })
+})
+
+describe('a Node stream body', () => {
+  it('is read whole when its Content-Length is right, and refused (400, handler not run) when it is not', async () => {
+    const calls: unknown[] = []
+    const receiver = receiverWith().on('idn:identity-created', (input) => {
+      calls.push(input)
+    })
+    const body = JSON.stringify(identityCreatedSample())
+    const deliver = (length: number) =>
+      receiver.handle({
+        method: 'POST',
+        trigger: 'identity-created',
+        headers: { ...headers, 'content-length': String(length) },
+        body: Readable.from([Buffer.from(body)], { objectMode: false }), // a byte stream, as a request is
+      })
+    expect((await deliver(Buffer.byteLength(body))).status).toBe(200)
+    expect(calls).toHaveLength(1)
+    const short = await deliver(Buffer.byteLength(body) + 5)
+    expect(short.status).toBe(400)
+    expect(JSON.parse(short.body).error.code).toBe('INCOMPLETE_BODY')
+    expect(calls).toHaveLength(1)
   })
 })
 
