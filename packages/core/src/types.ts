@@ -81,6 +81,9 @@ export type TriggerHandler<T extends AnyTrigger> = T extends RequestResponseTrig
  * - `dynamic`: the decision is the reply if the handler settles within `timeoutMs`; if it calls
  *   `ctx.defer()` or runs past the budget, ISC gets `202 {}` and the decision goes by callback.
  *
+ * `timeoutMs` counts from the request's arrival, as ISC's own wait does: reading the body and the
+ * dedupe store's answer come out of it.
+ *
  * @example
  * { mode: 'sync', timeoutMs: 5000, fallback: { approved: false, comment: 'timed out', approver: 'svc' } }
  * { mode: 'async' }

@@ -10,6 +10,7 @@ import {
   handlerFailed,
   isThenable,
   noop,
+  remainingBudget,
   TIMED_OUT,
 } from './handler-call.js'
 import type { HandlerEntry } from './handler-entry.js'
@@ -56,7 +57,7 @@ async function awaitSync(
   ctx: SyncContext,
   env: DispatchEnv,
 ): Promise<TriggerReply> {
-  const { expired, cancel } = budget(entry.timeoutMs)
+  const { expired, cancel } = budget(remainingBudget(entry.timeoutMs, ctx.receivedAt))
   let result: unknown
   try {
     result = await Promise.race([work, expired])

@@ -61,6 +61,14 @@ export function checkedOutput(trigger: RequestResponseTrigger, output: unknown, 
 export const TIMED_OUT = Symbol('timed out')
 export const DEFERRED = Symbol('deferred')
 
+/**
+ * What is left of a reply budget of `ms` that started at `receivedAt`: the time before the handler
+ * runs (reading the body, the dedupe store) counts, since ISC's own wait started before it.
+ */
+export function remainingBudget(ms: number, receivedAt: Date): number {
+  return Math.max(0, ms - (Date.now() - receivedAt.getTime()))
+}
+
 /** A promise that resolves to TIMED_OUT after `ms`, and its cancel. */
 export function budget(ms: number): { expired: Promise<typeof TIMED_OUT>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined

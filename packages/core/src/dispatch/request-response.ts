@@ -12,6 +12,7 @@ import {
   handlerFailed,
   invoke,
   noop,
+  remainingBudget,
   TIMED_OUT,
 } from './handler-call.js'
 import type { HandlerEntry } from './handler-entry.js'
@@ -141,7 +142,7 @@ export async function runDynamic(
     receivedAt,
     defer: () => defer(),
   }
-  const { expired, cancel } = budget(entry.timeoutMs)
+  const { expired, cancel } = budget(remainingBudget(entry.timeoutMs, receivedAt))
   const work = invoke(entry, input, ctx)
   let first: unknown
   try {
