@@ -15,6 +15,8 @@ export const DEFAULT_BODY_TIMEOUT_MS = 10_000
 export const DEFAULT_INVOCATION_DEADLINE_MS = 3_600_000
 /** How long a dedupe claim is kept by default: 24 hours. */
 export const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000
+/** Longest wait for one dedupe store call by default (Redis answers in about a millisecond). */
+export const DEFAULT_DEDUPE_TIMEOUT_MS = 1_000
 /** How long `close()` waits for in-flight work by default. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000
 

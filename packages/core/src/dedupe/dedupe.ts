@@ -1,4 +1,4 @@
-import { DEFAULT_DEDUPE_TTL_MS, positiveNumber } from '../defaults.js'
+import { DEFAULT_DEDUPE_TIMEOUT_MS, DEFAULT_DEDUPE_TTL_MS, positiveNumber } from '../defaults.js'
 import { TriggerConfigError } from '../errors.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
 import type { TriggerInvocation } from '../types.js'
@@ -19,9 +19,13 @@ export interface DedupeStore {
 }
 
 /**
- * Options of the receiver's `dedupe`. Request-response deliveries are keyed by their
- * `invocationId` unless `key` says otherwise; fire-and-forget ones only when `key` returns a key
- * (their bodies carry no id, so you choose what makes two deliveries the same event).
+ * Options of the receiver's `dedupe`. Request-response deliveries are always keyed by their
+ * `invocationId` (`key` is asked only for one that has none); fire-and-forget ones only when `key`
+ * returns a key (their bodies carry no id, so you choose what makes two deliveries the same event).
+ *
+ * Every store call is limited to `timeoutMs`. A store that fails or does not answer in time lets
+ * the delivery run (logged): ISC never redelivers, so running twice is better than losing it. For
+ * a SYNC or DYNAMIC handler the wait comes out of its reply budget.
  *
  * @example
  * dedupe: {
@@ -33,6 +37,8 @@ export interface DedupeOptions {
   store: DedupeStore
   /** How long a claim holds; default 24 h. */
   ttlMs?: number
+  /** Longest wait for one store call (claim or release); default 1000 ms. */
+  timeoutMs?: number
   key?: (
     input: unknown,
     context: { trigger: AnyTrigger; invocation: TriggerInvocation | undefined },
@@ -103,10 +109,15 @@ export function dedupeKey(
   input: unknown,
   invocation: TriggerInvocation | undefined,
 ): string | undefined {
-  const key = options.key ? options.key(input, { trigger, invocation }) : invocation?.invocationId
+  const byInvocation = trigger.type === 'request-response' ? invocation?.invocationId : undefined
+  const key = byInvocation || options.key?.(input, { trigger, invocation })
   return key === undefined || key === '' ? undefined : `${trigger.id}:${key}`
 }
 
 export function dedupeTtl(options: DedupeOptions): number {
   return positiveNumber('dedupe.ttlMs', options.ttlMs, DEFAULT_DEDUPE_TTL_MS)
+}
+
+export function dedupeTimeout(options: DedupeOptions): number {
+  return positiveNumber('dedupe.timeoutMs', options.timeoutMs, DEFAULT_DEDUPE_TIMEOUT_MS)
 }

@@ -122,7 +122,8 @@ class SyncContext implements TriggerContext<RequestResponseTrigger> {
 /**
  * Runs a validated delivery through its handler and produces the reply of DESIGN.md's table: at
  * once when the handler returns without a promise, else a promise of it. A synchronous throw
- * means an error reply.
+ * means an error reply. `failedLater` is told when an ASYNC or DYNAMIC handler fails after the
+ * reply was sent (its failure then goes to ISC by callback, not in the reply).
  *
  * @example
  * const reply = await dispatch(entry, input, invocation, new Date(), env) // { status: 200, body: '{}' }
@@ -133,6 +134,7 @@ export function dispatch(
   invocation: TriggerInvocation | undefined,
   receivedAt: Date,
   env: DispatchEnv,
+  failedLater?: () => void,
 ): TriggerReply | Promise<TriggerReply> {
   const trigger = entry.trigger
   if (trigger.type === 'fire-and-forget') {
@@ -144,6 +146,6 @@ export function dispatch(
     return runSync(entry, trigger, input, ctx, env)
   }
 
-  if (entry.mode === 'async') return runAsync(entry, trigger, input, invocation, receivedAt, env)
-  return runDynamic(entry, trigger, input, invocation, receivedAt, env)
+  if (entry.mode === 'async') return runAsync(entry, trigger, input, invocation, receivedAt, env, failedLater)
+  return runDynamic(entry, trigger, input, invocation, receivedAt, env, failedLater)
 }

@@ -36,6 +36,7 @@ function callbackTarget(invocation: TriggerInvocation | undefined, env: Dispatch
 /**
  * Sends the handler's eventual decision (or an error) through the callback, in the background,
  * visible to `close()`. The error sent to ISC is generic: details stay in the service's log.
+ * `failed` is told when the handler threw or returned an invalid decision (dedupe gives its claim back).
  */
 function completeLater(
   trigger: RequestResponseTrigger,
@@ -44,12 +45,14 @@ function completeLater(
   deadline: number,
   stop: () => void,
   env: DispatchEnv,
+  failed: () => void,
 ): void {
   const completion = (async () => {
     let result: CompletionResult
     try {
       result = { output: checkedOutput(trigger, await work, env) }
     } catch (error) {
+      failed()
       const invalid = isTriggerError(error) && error.code === 'INVALID_OUTPUT'
       if (!invalid) handlerFailed(trigger, error, env)
       result = {
@@ -109,10 +112,11 @@ export function runAsync(
   invocation: TriggerInvocation | undefined,
   receivedAt: Date,
   env: DispatchEnv,
+  failedLater: () => void = noop,
 ): TriggerReply {
   const call = prepareCallback(invocation, receivedAt, env)
   const ctx: TriggerContext = { trigger, invocation, signal: call.controller.signal, receivedAt, defer: noop }
-  completeLater(trigger, invoke(entry, input, ctx), call.target, call.deadline, call.stop, env)
+  completeLater(trigger, invoke(entry, input, ctx), call.target, call.deadline, call.stop, env, failedLater)
   return ackReply()
 }
 
@@ -124,6 +128,7 @@ export async function runDynamic(
   invocation: TriggerInvocation | undefined,
   receivedAt: Date,
   env: DispatchEnv,
+  failedLater: () => void = noop,
 ): Promise<TriggerReply> {
   const call = prepareCallback(invocation, receivedAt, env)
   let resolveDeferred = noop
@@ -161,6 +166,6 @@ export async function runDynamic(
     call.stop()
     return jsonReply(200, checkedOutput(trigger, first, env))
   }
-  completeLater(trigger, work, call.target, call.deadline, call.stop, env)
+  completeLater(trigger, work, call.target, call.deadline, call.stop, env, failedLater)
   return ackReply(202)
 }

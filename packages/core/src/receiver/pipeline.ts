@@ -145,7 +145,7 @@ export class DeliveryPipeline {
       const key = dedupe ? dedupeKey(dedupe.options, trigger, payload, invocation) : undefined
       if (dedupe === undefined || key === undefined)
         return dispatch(entry, payload, invocation, receivedAt, this.#env)
-      const claim = { store: dedupe.options.store, key, ttlMs: dedupe.ttlMs }
+      const claim = { store: dedupe.options.store, key, ttlMs: dedupe.ttlMs, timeoutMs: dedupe.timeoutMs }
       // The only error left after the claim is an invalid callback (400), for onRejected.
       const refused = (error: unknown) => {
         throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)

@@ -4,7 +4,7 @@ import {
   type CompletionOptions,
   createCompletionClient,
 } from '../callbacks/completion-client.js'
-import { type DedupeOptions, dedupeTtl } from '../dedupe/dedupe.js'
+import { type DedupeOptions, dedupeTimeout, dedupeTtl } from '../dedupe/dedupe.js'
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_BODY_TIMEOUT_MS,
@@ -82,7 +82,7 @@ export interface ReceiverSettings {
   onUnknownTrigger: TriggerReceiverOptions['onUnknownTrigger']
   onRejected: TriggerReceiverOptions['onRejected']
   /** The dedupe store and how long a claim lasts; undefined without `dedupe`. */
-  dedupe: { options: DedupeOptions; ttlMs: number } | undefined
+  dedupe: { options: DedupeOptions; ttlMs: number; timeoutMs: number } | undefined
   completion: CompletionClient
   allowedCallbackOrigins: ReadonlySet<string>
   /** How long after receipt an ASYNC/DYNAMIC invocation may be completed. */
@@ -130,7 +130,11 @@ export function resolveReceiverOptions(options: TriggerReceiverOptions): Receive
       '(input, ctx) => unknown',
     ),
     onRejected: optionalFunction('onRejected', options.onRejected, '(rejection) => unknown'),
-    dedupe: options.dedupe && { options: options.dedupe, ttlMs: dedupeTtl(options.dedupe) },
+    dedupe: options.dedupe && {
+      options: options.dedupe,
+      ttlMs: dedupeTtl(options.dedupe),
+      timeoutMs: dedupeTimeout(options.dedupe),
+    },
     completion: client,
     allowedCallbackOrigins: normaliseOrigins(completion.allowedCallbackOrigins),
     deadlineMs: completion.deadlineMs ?? DEFAULT_INVOCATION_DEADLINE_MS,
