@@ -17,7 +17,7 @@ import type { ReceiverSettings } from './receiver-options.js'
 import { noteRefusal, type RefusalEnv, replyToError } from './rejection.js'
 
 /**
- * One delivery's way through the receiver, in DESIGN.md's order: method, shutdown, credentials,
+ * One delivery's way through the receiver, in DESIGN.md's order: method, credentials, shutdown,
  * media type and encoding, the trigger named in the URL, the declared length, the body (read within
  * the limits), JSON, `_metadata`, the trigger's schema, dedupe, dispatch. Synchronous wherever
  * nothing waits: each promise on the way would cost every request a microtask.
@@ -88,11 +88,24 @@ export class DeliveryPipeline {
       throw new TriggerError('METHOD_NOT_ALLOWED', 'Triggers are delivered with POST', {
         headers: { allow: 'POST' },
       })
-    if (this.#lifecycle.closed) throw new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
     const headers = normaliseHeaders(request.headers)
     const verifying = this.#settings.verify(headers) // only a custom verifier may be asynchronous
-    if (verifying) return verifying.then(() => this.#receive(request, headers, receivedAt))
-    return this.#receive(request, headers, receivedAt)
+    if (verifying) return verifying.then(() => this.#admit(request, headers, receivedAt))
+    return this.#admit(request, headers, receivedAt)
+  }
+
+  /**
+   * An authenticated delivery that arrives after `close()` is refused (503), and noted for
+   * onRejected: ISC will not send it again, so it must not be dropped unseen.
+   */
+  #admit(
+    request: TriggerRequest,
+    headers: TriggerHeaders,
+    receivedAt: Date,
+  ): TriggerReply | Promise<TriggerReply> {
+    if (!this.#lifecycle.closed) return this.#receive(request, headers, receivedAt)
+    const error = new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
+    throw noteRefusal(error, request.body, request.trigger, receivedAt)
   }
 
   #receive(

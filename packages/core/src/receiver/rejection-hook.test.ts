@@ -126,6 +126,34 @@ describe('onRejected: when it runs', () => {
   })
 })
 
+describe('onRejected: a delivery after close()', () => {
+  it('is refused (503 SHUTTING_DOWN) and handed to onRejected with its body; without credentials, 401', async () => {
+    const rejections: TriggerRejection[] = []
+    const handled: unknown[] = []
+    const receiver = createTriggerReceiver({
+      auth,
+      logger: false,
+      onRejected: (rejection) => {
+        rejections.push(rejection)
+      },
+    }).on(userCreated, (input) => {
+      handled.push(input)
+    })
+    await receiver.close()
+    const valid = '{"user":{"id":"u1"}}'
+    const reply = await receiver.handle({ method: 'POST', headers, body: valid, trigger: 'user-created' })
+    expect(reply.status).toBe(503)
+    expect(JSON.parse(reply.body).error.code).toBe('SHUTTING_DOWN')
+    expect(rejections).toEqual([
+      expect.objectContaining({ trigger: 'user-created', status: 503, code: 'SHUTTING_DOWN', body: valid }),
+    ])
+    const anonymous = { method: 'POST', headers: {}, body: valid, trigger: 'user-created' }
+    expect((await receiver.handle(anonymous)).status).toBe(401)
+    expect(rejections).toHaveLength(1)
+    expect(handled).toEqual([])
+  })
+})
+
 describe('onRejected: what it never sees', () => {
   it('unauthenticated (401), not POST (405), a failed handler (500) or a duplicate (409)', async () => {
     const onRejected = vi.fn()

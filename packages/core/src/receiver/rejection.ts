@@ -44,8 +44,12 @@ export interface TriggerRejection {
 /** How long the reply waits for a promise returned by `onRejected`. */
 export const REJECTION_HOOK_BUDGET_MS = 5_000
 
-/** The refusals `onRejected` sees (401, 405, 409, 5xx never reach it). */
+/**
+ * The refusals `onRejected` sees: every one of an authenticated delivery whose handler never got
+ * it. 401, 405 and 409 (a duplicate) never reach it, nor a 5xx from a handler that ran.
+ */
 const REFUSALS: ReadonlySet<TriggerErrorCode> = new Set<TriggerErrorCode>([
+  'SHUTTING_DOWN',
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',
   'REQUEST_TIMEOUT',
