@@ -115,7 +115,7 @@ describe('dedupe', () => {
     let runs = 0
     const receiver = createTriggerReceiver({
       auth: { type: 'bearer', tokens: [TEST_TOKEN] },
-      logger: { info() {}, warn() {}, error: (message: string) => errors.push(message) },
+      logger: { warn() {}, error: (message: string) => errors.push(message) },
       dedupe: { store: stalled, key: byIdentity, timeoutMs: 50 },
     }).on('idn:identity-created', () => {
       runs++
