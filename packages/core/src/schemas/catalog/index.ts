@@ -13,13 +13,15 @@ import {
   accountUncorrelated,
   accountUpdated,
   aggregationAccountsCollected,
+} from './account.js'
+import {
   nativeChangeAccountCreated,
   nativeChangeAccountDeleted,
   nativeChangeAccountUpdated,
   sourceAccountCreated,
   sourceAccountDeleted,
   sourceAccountUpdated,
-} from './account.js'
+} from './account-native-change.js'
 import { campaignActivated, campaignEnded, campaignGenerated, certificationSignedOff } from './campaign.js'
 import {
   ciemAutoIncludeScopeSettingChanged,
