@@ -126,5 +126,63 @@ describe('createAuthVerifier', () => {
       await verdict(basicAuth, `Basic ${b64('isc:p:a:sX')}`)
       expect(compare).toHaveBeenCalledTimes(2)
     })
+
+    it('of SHA-256 digests (32 bytes each), never of the secrets themselves', async () => {
+      expect(await verdict(bearerAuth, 'Bearer a-token-of-quite-another-length-than-any')).toBe('denied')
+      expect(await verdict(basicAuth, `Basic ${b64('isc:p:a:ss')}`)).toBe('ok')
+      expect(compare).toHaveBeenCalledTimes(4)
+      const digest = (text: string) => crypto.createHash('sha256').update(text).digest()
+      for (const [presented, configured] of compare.mock.calls) {
+        expect([presented.byteLength, configured.byteLength]).toEqual([32, 32])
+      }
+      const configured = compare.mock.calls.map(([, secret]) => Buffer.from(secret as Uint8Array))
+      expect(configured).toEqual([
+        digest('alpha-token'),
+        digest('beta-token'),
+        digest('isc:p:a:ss'),
+        digest('isc2:second'),
+      ])
+    })
+
+    it('a credential of another length is refused without throwing', () => {
+      const verify = createAuthVerifier({ type: 'bearer', tokens: ['x'.repeat(64)] })
+      for (const token of ['x', 'x'.repeat(63), 'x'.repeat(65), 'x'.repeat(10_000)]) {
+        expect(() => verify({ authorization: `Bearer ${token}` })).toThrow(
+          expect.objectContaining({ code: 'UNAUTHORIZED' }),
+        )
+      }
+      expect(compare).toHaveBeenCalledTimes(4)
+    })
+  })
+
+  describe('basic credentials are strict base64 (RFC 4648 §4)', () => {
+    const compare = vi.mocked(crypto.timingSafeEqual)
+    beforeEach(() => {
+      compare.mockClear()
+    })
+    // 'isc:x?~~' encodes with "/", "+" and one "=": aXNjOng/fn4=
+    const strict: AuthOptions = { type: 'basic', credentials: [{ username: 'isc', password: 'x?~~' }] }
+    const encoded = b64('isc:x?~~')
+
+    it('accepts the one encoding of the credentials', async () => {
+      expect(encoded).toBe('aXNjOng/fn4=')
+      expect(await verdict(strict, `Basic ${encoded}`)).toBe('ok')
+    })
+
+    it.each([
+      ['trailing junk after the padding', `${encoded}junk`],
+      ['a trailing "=" too many', `${encoded}=`],
+      ['extra padding', `${encoded}==`],
+      ['missing padding', encoded.slice(0, -1)],
+      ['base64url alphabet ("-" and "_")', encoded.replace('/', '_').replace('+', '-')],
+      ['white space inside', `${encoded.slice(0, 4)} ${encoded.slice(4)}`],
+      ['a character outside the alphabet', `${encoded.slice(0, 4)}.${encoded.slice(4)}`],
+      ['non-zero unused bits in the last character', `${encoded.slice(0, -2)}5=`],
+    ])('refuses %s, without comparing', async (_name, credentials) => {
+      // each of these decodes leniently to the configured "isc:x?~~"
+      expect(Buffer.from(credentials, 'base64').toString('utf8')).toBe('isc:x?~~')
+      expect(await verdict(strict, `Basic ${credentials}`)).toBe('denied')
+      expect(compare).not.toHaveBeenCalled()
+    })
   })
 })

@@ -36,27 +36,37 @@ export type AuthVerifier = (headers: TriggerHeaders) => void | Promise<void>
 
 const REALM = 'realm="isc-triggers"'
 
-/** A configured secret as the bytes a presented credential is compared with. */
-function secretBytes(value: string): Buffer {
-  return Buffer.from(value, 'utf8')
+/** The SHA-256 digest of a credential: 32 bytes, whatever its length. */
+function digest(value: string | Buffer): Buffer {
+  return crypto.createHash('sha256').update(value).digest()
 }
 
 /**
- * Compares a presented credential with every configured secret in constant time: never stopping
- * at the first match, and never at the first differing byte (`timingSafeEqual`). A credential of
- * another length is compared with the secret itself instead, so it costs the same as one of the
- * right length and the time taken says nothing about the secrets. (Hashing both sides first would
- * hide the length too, at about 1 µs per request; a secret's length is not what protects it.)
+ * Compares a presented credential with every configured secret in constant time. Both sides are
+ * hashed with SHA-256 first, so every comparison is of two 32-byte digests: `timingSafeEqual`
+ * never sees unequal lengths (it would throw) and the time taken says nothing about a secret's
+ * length or contents. Every configured secret is compared, never stopping at the first match, so
+ * the time says nothing about which one matched either. (The configured digests are computed
+ * once, at start-up.)
  */
-function matchesAny(presented: string, expected: readonly Buffer[]): boolean {
-  const candidate = Buffer.from(presented, 'utf8')
+function matchesAny(presented: string | Buffer, expected: readonly Buffer[]): boolean {
+  const candidate = digest(presented)
   let match = 0
-  for (const secret of expected) {
-    const sameLength = candidate.byteLength === secret.byteLength
-    const equal = crypto.timingSafeEqual(sameLength ? candidate : secret, secret)
-    match |= equal && sameLength ? 1 : 0
-  }
+  for (const secret of expected) match |= crypto.timingSafeEqual(candidate, secret) ? 1 : 0
   return match === 1
+}
+
+/**
+ * The bytes of strict base64 (RFC 4648 §4: its alphabet, the padding to a multiple of 4, nothing
+ * after it, and unused bits zero, i.e. the one encoding of those bytes), or undefined.
+ * `Buffer.from(text, 'base64')` alone is lenient: it skips characters outside the alphabet,
+ * accepts base64url, missing or extra padding, and stops at the first "=" ignoring what follows,
+ * so many different headers would decode to the same credentials.
+ */
+function strictBase64(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0) return undefined
+  const bytes = Buffer.from(text, 'base64')
+  return bytes.toString('base64') === text ? bytes : undefined
 }
 
 /** Splits `Scheme credentials`, the scheme compared case-insensitively (RFC 9110 §11.1). */
@@ -82,7 +92,7 @@ function bearerVerifier(tokens: readonly string[]): AuthVerifier {
         'auth.tokens: every bearer token must be a non-empty string without surrounding white space',
       )
   }
-  const expected = tokens.map(secretBytes)
+  const expected = tokens.map(digest)
   const challenge = `Bearer ${REALM}`
   return (headers) => {
     const token = credentialsFor(headers.authorization, 'bearer')
@@ -102,13 +112,16 @@ function basicVerifier(credentials: readonly BasicCredential[]): AuthVerifier {
   }
   // A username cannot contain ":" (RFC 7617), so "user:pass" compares both at once, and a
   // password may itself contain ":".
-  const expected = credentials.map(({ username, password }) => secretBytes(`${username}:${password}`))
+  const expected = credentials.map(({ username, password }) => digest(`${username}:${password}`))
   const challenge = `Basic ${REALM}, charset="UTF-8"`
   return (headers) => {
     const encoded = credentialsFor(headers.authorization, 'basic')
     if (encoded === undefined) throw unauthorized(challenge, 'Missing basic credentials')
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8')
-    if (!matchesAny(decoded, expected)) throw unauthorized(challenge, 'Invalid basic credentials')
+    // Anything but strict base64 is refused without comparing; the decoded bytes are compared as
+    // they are (UTF-8 of the configured "user:password"), never re-encoded.
+    const decoded = strictBase64(encoded)
+    if (decoded === undefined || !matchesAny(decoded, expected))
+      throw unauthorized(challenge, 'Invalid basic credentials')
   }
 }
 
