@@ -85,36 +85,18 @@ async function nestHarness(receiver: TriggerReceiver, options: AppOptions): Prom
   }
 }
 
-// Nest's own body parser runs before any route; it answers malformed JSON itself.
-const parserOwnsMalformedJson = {
-  'malformed JSON → 400': "Nest's body parser (express.json) answers malformed JSON before any route runs",
-  'onRejected keeps malformed JSON with its raw body':
-    "Nest's body parser answers malformed JSON before any route runs, so the receiver never sees it (issue: Nest's parser reads first)",
-}
-
 runAdapterContract('nestjs, default body parser', (receiver) => nestHarness(receiver, {}), {
   passThrough: true,
-  skip: parserOwnsMalformedJson,
 })
 runAdapterContract('nestjs, rawBody: true', (receiver) => nestHarness(receiver, { rawBody: true }), {
   passThrough: true,
-  skip: parserOwnsMalformedJson,
 })
 runAdapterContract('nestjs, global prefix', (receiver) => nestHarness(receiver, { prefix: 'api' }), {
   passThrough: true,
-  skip: parserOwnsMalformedJson,
 })
-runAdapterContract(
-  "nestjs, with a user's global guard, interceptor and exception filter",
-  (receiver) => nestHarness(receiver, { rawBody: true, userGlobals: true }),
-  { skip: parserOwnsMalformedJson },
+runAdapterContract("nestjs, with a user's global guard, interceptor and exception filter", (receiver) =>
+  nestHarness(receiver, { rawBody: true, userGlobals: true }),
 )
 
-// Nest's own body parser answers malformed and compressed bodies before any route (its error format,
-// `{ statusCode, message }`); everything else must hold as for every adapter.
-runReceiverProperties('nestjs, default body parser', (receiver) => nestHarness(receiver, {}), {
-  frameworkRejection: (body) =>
-    typeof body.statusCode === 'number' &&
-    body.statusCode < 500 &&
-    !('error' in body && typeof body.error === 'object'),
-})
+// The module reads deliveries before Nest's body parser: the properties hold as for every adapter.
+runReceiverProperties('nestjs, default body parser', (receiver) => nestHarness(receiver, {}))

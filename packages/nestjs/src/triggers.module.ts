@@ -1,7 +1,8 @@
 import { createTriggerReceiver, type TriggerReceiver } from '@isc-triggers/core'
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common'
-import { DiscoveryModule } from '@nestjs/core'
-import { TRIGGER_RECEIVER } from './triggers.constants.js'
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core'
+import { readBeforeBodyParsers } from './triggers.body-first.js'
+import { TRIGGER_RECEIVER, TRIGGERS_PATH } from './triggers.constants.js'
 import { TriggersController } from './triggers.controller.js'
 import { TriggersExplorer } from './triggers.explorer.js'
 import { TriggersGuard } from './triggers.guard.js'
@@ -41,9 +42,18 @@ import {
   ],
   exports: [TRIGGER_RECEIVER, TriggersGuard],
 })
-export class TriggersModule extends ConfigurableModuleClass implements OnApplicationShutdown {
-  constructor(@Inject(TRIGGER_RECEIVER) private readonly receiver: TriggerReceiver) {
+export class TriggersModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(TRIGGER_RECEIVER) private readonly receiver: TriggerReceiver,
+    @Inject(TRIGGERS_PATH) private readonly path: string,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {
     super()
+  }
+
+  /** Routes are registered by now: deliveries are read before Nest's body parser (see readBeforeBodyParsers). */
+  onModuleInit(): void {
+    readBeforeBodyParsers(this.adapterHost.httpAdapter?.getInstance(), this.receiver, this.path)
   }
 
   /** Finishes in-flight deliveries and pending callbacks when the application shuts down. */
