@@ -1,4 +1,5 @@
 import {
+  CONNECTION_CASES,
   FALLTHROUGH_STATUS,
   httpHarness,
   MOUNT,
@@ -71,6 +72,16 @@ for (const [major, Koa] of majors) {
           '@koa/bodyparser answers malformed JSON itself before any route runs, so the receiver never sees it: mount the trigger route before the parser to keep it',
         'a __proto__ key → 400, no prototype polluted':
           '@koa/bodyparser refuses it itself (400, text) before any route runs: refused either way, in its format',
+        'a gzip body without credentials → 401, never inflated first':
+          '@koa/bodyparser inflates and reads the body itself before any route runs (its own 413): mount the trigger route before it',
+        'a gzip body with credentials → 415, never inflated':
+          '@koa/bodyparser inflates and reads the body itself before any route runs (its own 413): mount the trigger route before it',
+        ...Object.fromEntries(
+          Object.values(CONNECTION_CASES).map((name) => [
+            name,
+            "@koa/bodyparser reads the whole body before any route runs, without the receiver's limits: mount the trigger route before it",
+          ]),
+        ),
       },
     },
   )

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import {
   createTriggerReceiver,
   type TriggerContext,
@@ -6,7 +7,9 @@ import {
   type TriggerRejection,
 } from '@isc-triggers/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CONNECTION_CASES, describeConnections } from './connection-contract.js'
 import {
+  AUTHORISED,
   FALLTHROUGH_STATUS,
   type HarnessRequest,
   type HarnessResponse,
@@ -19,12 +22,18 @@ import { identityCreatedSample, invocationMetadata, preApprovalSample } from './
 import { createGate, type Gate } from './gate.js'
 import { describeRequestResponse } from './request-response-contract.js'
 
+export { CONNECTION_CASES } from './connection-contract.js'
 export { FALLTHROUGH_STATUS, type HarnessRequest, type HarnessResponse, MOUNT } from './contract-http.js'
 
 /** A real app (or a direct `handle()` caller) with the receiver mounted at {@link MOUNT}. */
 export interface Harness {
   send(request: HarnessRequest): Promise<HarnessResponse>
   close?(): Promise<void> | void
+  /**
+   * Starts the app on a loopback port and returns it, for the cases that need a raw socket (a
+   * client that trickles its body). Absent for a direct `handle()` harness, which has no connection.
+   */
+  listen?(): Promise<number>
 }
 
 /**
@@ -120,6 +129,12 @@ function asyncCallbackRefused(name: string, metadata: Record<string, unknown> | 
 const rejections: TriggerRejection[] = []
 const keepRejections: Partial<TriggerReceiverOptions> = {
   onRejected: (rejection) => void rejections.push(rejection),
+}
+/** 10 KiB of gzip that inflates to 10 MiB: refused from its Content-Encoding, never inflated. */
+let bomb: Buffer | undefined
+function gzipBomb(): Buffer {
+  bomb ??= gzipSync(Buffer.alloc(10 * 1024 * 1024, 32))
+  return bomb
 }
 const MALFORMED = '{"identity": {"id": '
 const INVALID = JSON.stringify({ identity: { type: 'IDENTITY', id: 7 }, attributes: {} })
@@ -280,6 +295,28 @@ const cases: Case[] = [
       authorization: bearer(TEST_TOKEN),
       'content-type': 'application/x-www-form-urlencoded',
     }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    handlerCalls: 0,
+  },
+  {
+    name: 'a gzip body without credentials → 401, never inflated first',
+    request: {
+      ...post('/identity-created', ''),
+      headers: { ...JSON_HEADERS, 'content-encoding': 'gzip' },
+      body: gzipBomb(),
+    },
+    status: 401,
+    code: 'UNAUTHORIZED',
+    handlerCalls: 0,
+  },
+  {
+    name: 'a gzip body with credentials → 415, never inflated',
+    request: {
+      ...post('/identity-created', ''),
+      headers: { ...AUTHORISED, 'content-encoding': 'gzip' },
+      body: gzipBomb(),
+    },
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
     handlerCalls: 0,
@@ -530,7 +567,9 @@ export function runAdapterContract(
       return harness
     }
 
+    const connectionCases: string[] = Object.values(CONNECTION_CASES)
     for (const [name, reason] of Object.entries(options.skip ?? {})) {
+      if (connectionCases.includes(name)) continue // skipped by describeConnections
       if (!cases.some((testCase) => testCase.name === name))
         throw new Error(`skip: no contract case named ${name}`)
       it.skip(`${name} (skipped: ${reason})`, () => {})
@@ -546,6 +585,8 @@ export function runAdapterContract(
       const body = JSON.parse(reply.text)
       if (testCase.code) expect(body.error.code).toBe(testCase.code)
       if (testCase.status >= 400) expect(Object.keys(body)).toEqual(['error'])
+      // Over a connection, a refusal closes it (a direct handle() harness has none).
+      if (testCase.status >= 400 && harness.listen) expect(reply.headers.connection).toBe('close')
       if (testCase.body !== undefined) expect(body).toEqual(testCase.body)
       for (const [header, value] of Object.entries(testCase.headers ?? {}))
         expect(reply.headers[header]).toMatch(value)
@@ -555,6 +596,7 @@ export function runAdapterContract(
     })
 
     describeRequestResponse(makeHarness)
+    describeConnections(makeHarness, options.skip)
 
     if (options.passThrough) {
       it('passes requests that are not for it to the next handler', async () => {

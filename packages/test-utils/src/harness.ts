@@ -1,4 +1,6 @@
-import type { RequestListener } from 'node:http'
+import { once } from 'node:events'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { TriggerReceiver } from '@isc-triggers/core'
 import request from 'supertest'
 import type { Harness } from './adapter-contract.js'
@@ -6,7 +8,8 @@ import { type HarnessRequest, type HarnessResponse, MOUNT } from './contract-htt
 
 /**
  * A harness over real HTTP: supertest starts the app (an Express app, `koa.callback()`, a Node
- * listener or a Nest HTTP server) on an ephemeral loopback port for each request.
+ * listener or a Nest HTTP server) on an ephemeral loopback port for each request; `listen()`
+ * starts it once on a port of its own, for the cases that speak over a raw socket.
  *
  * @example
  * runAdapterContract('express', (receiver) => httpHarness(appWith(receiver)))
@@ -15,11 +18,22 @@ export function httpHarness(
   app: RequestListener | Parameters<typeof request>[0],
   onClose?: () => Promise<void> | void,
 ): Harness {
+  let server: Server | undefined
   return {
+    async listen() {
+      server ??= typeof app === 'function' ? createServer(app as RequestListener) : (app as Server)
+      if (!server.listening) {
+        server.listen(0, '127.0.0.1')
+        await once(server, 'listening')
+      }
+      return (server.address() as AddressInfo).port
+    },
     async send({ method, path, headers, body }: HarnessRequest): Promise<HarnessResponse> {
       let test = request(app as Parameters<typeof request>[0])[method.toLowerCase() as 'post'](path)
       for (const [name, value] of Object.entries(headers)) test = test.set(name, value)
-      // A string body is sent as-is, whatever its Content-Type says.
+      // A string or Buffer body is sent as-is, whatever its Content-Type says (superagent would
+      // serialise a Buffer as JSON under a JSON Content-Type).
+      if (Buffer.isBuffer(body)) test = test.serialize((bytes) => bytes)
       const response = await (body === undefined ? test : test.send(body)).buffer(true).parse((res, done) => {
         let text = ''
         res.setEncoding('utf8')
@@ -34,7 +48,12 @@ export function httpHarness(
         text: response.body as string,
       }
     },
-    close: onClose,
+    async close() {
+      await onClose?.()
+      if (!server?.listening) return
+      server.closeAllConnections()
+      await new Promise((resolve) => server?.close(resolve))
+    },
   }
 }
 

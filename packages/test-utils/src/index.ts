@@ -6,6 +6,7 @@ export {
   startFakeIsc,
 } from '@isc-triggers/testing'
 export {
+  CONNECTION_CASES,
   type ContractOptions,
   FALLTHROUGH_STATUS,
   type Harness,

@@ -55,15 +55,30 @@ function bodyOf(req: ParsedRequest, holder: ParsedBody = req as ParsedBody): Tri
 }
 
 /**
- * Writes a reply to a Node response.
+ * Writes a reply to a Node response (with {@link closingOnError}'s `Connection: close` on an error).
  *
  * @example
  * writeReply(res, await receiver.handle(request))
  */
 export function writeReply(res: ServerResponse, reply: TriggerReply): void {
   if (res.headersSent) return
-  res.writeHead(reply.status, reply.headers)
+  res.writeHead(reply.status, closingOnError(reply).headers)
   res.end(reply.body)
+}
+
+/**
+ * The reply as the Node bridge sends it. A refused or failed request (status 400 and above) closes
+ * its connection: `Connection: close`, after which Node ends the socket once the reply is written.
+ * Otherwise a client could hold the connection open by trickling the rest of a body nobody reads
+ * (Node discards an unread body on a kept-alive connection for as long as it keeps coming).
+ * Adapters that write replies themselves (Koa) get it from {@link receiveNodeRequest}.
+ *
+ * @example
+ * closingOnError(toErrorReply(new TriggerError('UNAUTHORIZED', 'Missing credentials'))).headers.connection // 'close'
+ */
+export function closingOnError(reply: TriggerReply): TriggerReply {
+  if (reply.status < 400 || reply.headers.connection === 'close') return reply
+  return { ...reply, headers: { ...reply.headers, connection: 'close' } }
 }
 
 /**
@@ -84,7 +99,7 @@ export function receiveNodeRequest(
   } catch (error) {
     return Promise.reject(error)
   }
-  return receiver.handle(request)
+  return receiver.handle(request).then(closingOnError)
 }
 
 /**
