@@ -11,10 +11,12 @@ export type TriggerMiddleware = [RequestHandler, ErrorRequestHandler]
  * (the trigger as `identity-created` or `idn:identity-created`), anything else goes to `next()`.
  * It also works as a route handler with a `:trigger` parameter.
  *
- * It reads the body itself, and also works after `express.json()`, `express.raw()` or
- * `express.text()` ran (their errors, such as malformed JSON, are answered in the receiver's
- * format). If you use `express.json()`, raise its `limit` (100 kB by default) to the receiver's
- * `bodyLimit`, or mount this middleware before it.
+ * It reads the body itself, under the receiver's limits: mount it before any app-wide body parser.
+ * It also works after `express.json()`, `express.raw()` or `express.text()` ran (their errors, such
+ * as malformed JSON, are answered in the receiver's format, after authentication). A route after an
+ * app-wide parser never sees that parser's errors (Express skips routes after an error): mount the
+ * middleware at the path too, `app.use('/isc/triggers', middleware)`, after the route. If you use
+ * `express.json()` first, raise its `limit` (100 kB by default) to the receiver's `bodyLimit`.
  *
  * @example
  * const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: [process.env.ISC_TOKEN!] } })
