@@ -1,7 +1,9 @@
 import { DEFAULT_INVOCATION_DEADLINE_MS, positiveNumber } from '../defaults.js'
-import { TriggerConfigError, type TriggerError } from '../errors.js'
+import { TriggerConfigError } from '../errors.js'
 import { checkCallbackUrl, normaliseOrigins } from './callback-guard.js'
+import { CompletionRun, type RunSettings, refusedReport } from './completion-run.js'
 import { invocationIdInUrl } from './metadata.js'
+import { TokenCache } from './token-cache.js'
 
 /**
  * How ASYNC and DYNAMIC results reach ISC. All optional: without credentials the callback carries
@@ -24,11 +26,15 @@ export interface CompletionOptions {
   allowedCallbackOrigins?: readonly string[]
   /** How long after receipt an invocation may still be completed; default 1 h (ISC's `responseDeadline` default). */
   deadlineMs?: number
-  /** Backoff between attempts: full jitter up to `min(maxDelayMs, baseDelayMs * 2^attempt)`; default 500 ms / 30 s. */
+  /**
+   * Backoff between attempts: jittered between `baseDelayMs` and `min(maxDelayMs, baseDelayMs *
+   * 2^retry)`; default 500 ms / 30 s. `baseDelayMs` is a floor every retry waits, whatever a
+   * `Retry-After` says (it may lengthen a wait, never shorten it).
+   */
   retry?: { baseDelayMs?: number; maxDelayMs?: number }
   /** Longest wait for one HTTP attempt; default 10 000 ms. */
   attemptTimeoutMs?: number
-  /** Told of every completion's outcome (no secrets in it). */
+  /** Told of every completion's outcome (no secrets in it). A throw or a rejection from it is ignored. */
   onCompletion?: (report: CompletionReport) => void
 }
 
@@ -47,13 +53,16 @@ export interface CompletionTarget {
 /**
  * The outcome of one completion.
  * - `completed`: ISC accepted it (2xx).
- * - `rejected`: ISC answered a 4xx that retrying cannot fix (400 for an invocation already
- *   completed or expired, 403, ...).
+ * - `rejected`: an answer that retrying cannot fix: a 4xx from ISC (400 for an invocation already
+ *   completed or expired, 403, ...), a 3xx (a redirect is never followed: the secret and the token
+ *   stay here), or the token endpoint refusing the credentials or redirecting.
  * - `expired`: the deadline passed while retrying 429s, 5xx or network errors.
- * - `refused`: the callback URL failed the guard; nothing was sent.
+ * - `refused`: the callback URL failed the guard (or the result is not JSON); nothing was sent.
+ * - `abandoned`: stopped by its `signal` before it completed (the receiver's `close()` timed out);
+ *   no retry follows and no timer is left.
  */
 export interface CompletionReport {
-  outcome: 'completed' | 'rejected' | 'expired' | 'refused'
+  outcome: 'completed' | 'rejected' | 'expired' | 'refused' | 'abandoned'
   invocationId: string | undefined
   triggerId: string | undefined
   /** HTTP attempts made on the callback URL. */
@@ -69,38 +78,21 @@ export interface CompletionReport {
 export interface CompletionClient {
   /**
    * POSTs `{ secret, output }` or `{ secret, error }` to the callback URL, retrying until the
-   * deadline. Never throws: the report says what happened.
+   * deadline (epoch ms) or until `signal` aborts (outcome `abandoned`). Never throws: the report
+   * says what happened.
+   *
+   * @example
+   * const report = await client.complete(target, { output }, { deadline: receivedAt + 3_600_000, signal })
    */
   complete(
     target: CompletionTarget,
     result: CompletionResult,
-    options?: { deadline?: number },
+    options?: { deadline?: number; signal?: AbortSignal },
   ): Promise<CompletionReport>
 }
 
-const TOKEN_MARGIN_MS = 60_000
-
 function positive(name: string, value: number | undefined, fallback: number): number {
   return positiveNumber(`completion.${name}`, value, fallback)
-}
-
-/** Seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds from now. */
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined
-  const seconds = Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
-  const date = Date.parse(header)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** The token endpoint refused the credentials: retrying cannot help. */
-class TokenRefused extends Error {}
-
-interface CachedToken {
-  value: string
-  expiresAt: number
 }
 
 /**
@@ -130,124 +122,72 @@ export function createCompletionClient(options: CompletionOptions = {}): Complet
       throw new TriggerConfigError('completion.tokenUrl must be a URL')
     }
   }
-  const tokens = new Map<string, Promise<CachedToken>>()
-
-  async function fetchToken(tokenUrl: string): Promise<CachedToken> {
-    const response = await fetch(tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: options.clientId!,
-        client_secret: options.clientSecret!,
-      }),
-      signal: AbortSignal.timeout(attemptTimeoutMs),
-    })
-    if (response.status >= 400 && response.status < 500 && response.status !== 429)
-      throw new TokenRefused(`the token endpoint answered ${response.status}`)
-    if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`)
-    const body = (await response.json()) as { access_token?: unknown; expires_in?: unknown }
-    if (typeof body.access_token !== 'string') throw new Error('the token endpoint sent no access_token')
-    const lifetimeMs = typeof body.expires_in === 'number' ? body.expires_in * 1000 : 0
-    return { value: body.access_token, expiresAt: Date.now() + Math.max(0, lifetimeMs - TOKEN_MARGIN_MS) }
+  const tokens =
+    options.clientId === undefined
+      ? undefined
+      : new TokenCache(options.clientId, options.clientSecret!, attemptTimeoutMs)
+  const settings: RunSettings = {
+    baseDelayMs,
+    maxDelayMs,
+    attemptTimeoutMs,
+    token: tokens && ((tokenUrl, fresh) => tokens.get(tokenUrl, fresh)),
+    onCompletion: options.onCompletion,
   }
 
-  /** A cached token while it is valid; one request at a time per token URL. */
-  async function token(tokenUrl: string, fresh: boolean): Promise<string> {
-    let cached = fresh ? undefined : tokens.get(tokenUrl)
-    if (cached) {
-      const settled = await cached.catch(() => undefined)
-      if (!settled || settled.expiresAt <= Date.now()) cached = undefined
-    }
-    if (!cached) {
-      cached = fetchToken(tokenUrl)
-      tokens.set(tokenUrl, cached)
-      cached.catch(() => tokens.delete(tokenUrl))
-    }
-    return (await cached).value
-  }
-
-  async function complete(
+  /** A run, or the report of a completion that could not start (nothing was sent). */
+  function start(
     target: CompletionTarget,
     result: CompletionResult,
-    { deadline = Date.now() + deadlineMs }: { deadline?: number } = {},
-  ): Promise<CompletionReport> {
-    const started = Date.now()
-    const invocationId = target.invocationId ?? invocationIdInUrl(target.callbackURL)
-    const report = (
-      outcome: CompletionReport['outcome'],
-      attempts: number,
-      status: number | undefined,
-      reason?: string,
-    ): CompletionReport => {
-      const out: CompletionReport = {
-        outcome,
-        invocationId,
-        triggerId: target.triggerId,
-        attempts,
-        status,
-        durationMs: Date.now() - started,
-      }
-      if (reason !== undefined) out.reason = reason
-      options.onCompletion?.(out)
-      return out
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): CompletionRun | CompletionReport {
+    const ids = {
+      invocationId: target.invocationId ?? invocationIdInUrl(target.callbackURL),
+      triggerId: target.triggerId,
     }
-
     let url: URL
     try {
       url = checkCallbackUrl(target.callbackURL, allowed)
     } catch (error) {
-      return report('refused', 0, undefined, (error as TriggerError).message)
+      return refusedReport(
+        settings,
+        ids,
+        error instanceof Error ? error.message : 'The callback URL is refused',
+      )
     }
-    const tokenUrl =
-      options.clientId === undefined ? undefined : (options.tokenUrl ?? `${url.origin}/oauth/token`)
-    const body = JSON.stringify({ secret: target.secret, ...result })
-    let attempts = 0
-    let status: number | undefined
-    let refreshed = false
-    let reason = 'the deadline passed'
-
-    for (let retry = 0; ; retry++) {
-      let waitMs: number | undefined
-      try {
-        const headers: Record<string, string> = {
-          'content-type': 'application/json',
-          accept: 'application/json',
-        }
-        if (tokenUrl) headers.authorization = `Bearer ${await token(tokenUrl, false)}`
-        attempts++
-        const response = await fetch(url, {
-          method: 'POST',
-          headers,
-          body,
-          redirect: 'error', // a redirect could lead the secret elsewhere
-          signal: AbortSignal.timeout(Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()))),
-        })
-        status = response.status
-        await response.body?.cancel()
-        if (response.ok) return report('completed', attempts, status)
-        if (status === 401 && tokenUrl && !refreshed) {
-          // The cached token may have been revoked: fetch a new one, once.
-          refreshed = true
-          await token(tokenUrl, true)
-          retry--
-          continue
-        }
-        if (status === 429) waitMs = retryAfterMs(response.headers.get('retry-after'))
-        else if (status < 500) return report('rejected', attempts, status, `ISC answered ${status}`)
-        reason = `ISC answered ${status}`
-      } catch (error) {
-        if (error instanceof TokenRefused) return report('rejected', attempts, status, error.message)
-        reason = `the request failed: ${error instanceof Error ? error.message : 'network error'}`
-      }
-      const backoff = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** retry)
-      const delay = waitMs ?? backoff
-      if (Date.now() + delay >= deadline) return report('expired', attempts, status, reason)
-      await sleep(delay)
+    let body: string
+    try {
+      body = JSON.stringify({ secret: target.secret, ...result })
+    } catch {
+      return refusedReport(settings, ids, 'The result is not JSON; nothing was sent')
     }
+    const tokenUrl = tokens && (options.tokenUrl ?? `${url.origin}/oauth/token`)
+    return new CompletionRun(settings, url.href, body, tokenUrl, deadline, ids, signal)
   }
 
-  return { complete }
+  const client: StartingCompletionClient = {
+    complete(target, result, { deadline = Date.now() + deadlineMs, signal } = {}) {
+      const started = start(target, result, deadline, signal)
+      return started instanceof CompletionRun ? started.report : Promise.resolve(started)
+    },
+    [START_COMPLETION]: (target, result, deadline) => start(target, result, deadline, undefined),
+  }
+  return client
+}
+
+/**
+ * @internal How the receiver starts a callback it may have to stop at close(): the run itself is
+ * what close() stops, so a pending callback needs no AbortSignal (about 1 KB each in Node).
+ */
+export const START_COMPLETION = Symbol('isc-triggers.startCompletion')
+
+/** @internal A client made by createCompletionClient. */
+export interface StartingCompletionClient extends CompletionClient {
+  [START_COMPLETION](
+    target: CompletionTarget,
+    result: CompletionResult,
+    deadline: number,
+  ): CompletionRun | CompletionReport
 }
 
 /**
