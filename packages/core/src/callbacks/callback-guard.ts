@@ -36,6 +36,16 @@ function refused(reason: string): TriggerError {
   return new TriggerError('INVALID_CALLBACK', `The callback URL is refused: ${reason}`)
 }
 
+/** True when every `%` escape of `path` decodes (as UTF-8): ISC never sends a URL that does not. */
+function wellEncoded(path: string): boolean {
+  try {
+    decodeURIComponent(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Accepts a callback URL only over https to an ISC API host, or to an origin the user listed
  * (trusted as written, so a test may list `http://127.0.0.1:4010`). Runs before any connection is
@@ -53,6 +63,7 @@ export function checkCallbackUrl(callbackURL: string, allowedOrigins: ReadonlySe
     throw refused('it is not a URL')
   }
   if (url.username !== '' || url.password !== '') throw refused('it carries credentials')
+  if (!wellEncoded(url.pathname)) throw refused('its path is not valid percent-encoding')
   if (allowedOrigins.has(url.origin)) return url
   if (url.protocol !== 'https:') throw refused('it is not https')
   if (url.port !== '' && url.port !== '443') throw refused('it names a port other than 443')

@@ -51,7 +51,20 @@ export function splitMetadata(body: JsonObject): SplitDelivery {
   }
   if (invocation.invocationId === undefined && invocation.callbackURL !== undefined) {
     const id = invocationIdInUrl(invocation.callbackURL)
-    if (id !== undefined) invocation.invocationId = decodeURIComponent(id)
+    if (id !== undefined) invocation.invocationId = decodedId(id)
   }
   return { input, invocation }
+}
+
+/**
+ * The id decoded, or as sent when it is not valid percent-encoding. Nothing taken from a request
+ * body may throw past here (it would be a 5xx): an ASYNC or DYNAMIC delivery with such a URL gets
+ * 400 INVALID_CALLBACK from the callback guard, and the other modes do not use the URL.
+ */
+function decodedId(id: string): string {
+  try {
+    return decodeURIComponent(id)
+  } catch {
+    return id
+  }
 }
