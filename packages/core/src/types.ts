@@ -53,8 +53,9 @@ export interface TriggerContext<T extends AnyTrigger = AnyTrigger> {
   /** `_metadata` of the delivery, when ISC sent one. */
   invocation: TriggerInvocation | undefined
   /**
-   * Aborts when the handler's time is up: the reply budget (SYNC), the invocation's deadline
-   * (ASYNC, DYNAMIC), or the receiver's close timeout (fire-and-forget).
+   * This delivery's own signal (made when first read). Aborts when the handler's time is up: the
+   * reply budget (SYNC), the invocation's deadline (ASYNC, DYNAMIC), or, in every mode, the
+   * receiver's close timeout.
    */
   signal: AbortSignal
   /** When the receiver began handling the delivery. */

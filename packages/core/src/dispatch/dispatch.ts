@@ -1,6 +1,6 @@
 import { TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
-import type { RequestResponseTrigger } from '../schemas/define-trigger.js'
+import type { AnyTrigger, RequestResponseTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerInvocation } from '../types.js'
 import {
   budget,
@@ -9,7 +9,8 @@ import {
   type DispatchEnv,
   handlerFailed,
   isThenable,
-  noop,
+  LazySignal,
+  log,
   remainingBudget,
   TIMED_OUT,
 } from './handler-call.js'
@@ -22,17 +23,39 @@ export type { DispatchEnv } from './handler-call.js'
 function runFireAndForget(
   entry: HandlerEntry,
   input: unknown,
-  ctx: TriggerContext,
+  ctx: EventContext,
   env: DispatchEnv,
 ): TriggerReply | Promise<TriggerReply> {
   const returned = callHandler(entry, input, ctx, env)
   if (!isThenable(returned)) return ackReply()
+  // Still running: close() may have to abort its signal, until it settles.
+  env.running.add(ctx)
   return Promise.resolve(returned).then(
-    () => ackReply(),
+    () => {
+      env.running.delete(ctx)
+      return ackReply()
+    },
     (error: unknown) => {
+      env.running.delete(ctx)
       throw handlerFailed(entry.trigger, error, env)
     },
   )
+}
+
+/**
+ * A fire-and-forget handler's context: its own `signal`, made only if the handler reads it, aborted
+ * if the handler still runs at the close timeout. (A class, as SyncContext below.)
+ */
+class EventContext extends LazySignal implements TriggerContext {
+  constructor(
+    readonly trigger: AnyTrigger,
+    readonly invocation: TriggerInvocation | undefined,
+    readonly receivedAt: Date,
+  ) {
+    super()
+  }
+
+  defer(): void {}
 }
 
 /** SYNC: the decision is the reply, within the budget; past it, the fallback or a 504. */
@@ -58,15 +81,20 @@ async function awaitSync(
   env: DispatchEnv,
 ): Promise<TriggerReply> {
   const { expired, cancel } = budget(remainingBudget(entry.timeoutMs, ctx.receivedAt))
+  env.running.add(ctx)
   let result: unknown
   try {
     result = await Promise.race([work, expired])
   } catch (error) {
+    env.running.delete(ctx)
     throw handlerFailed(trigger, error, env)
   } finally {
     cancel()
   }
-  if (result !== TIMED_OUT) return jsonReply(200, checkedOutput(trigger, result, env))
+  if (result !== TIMED_OUT) {
+    env.running.delete(ctx)
+    return jsonReply(200, checkedOutput(trigger, result, env))
+  }
 
   ctx
     .controller()
@@ -74,12 +102,20 @@ async function awaitSync(
   // The handler may still settle; its outcome no longer reaches ISC, but must not go unheard.
   env.track(
     work.then(
-      () => env.logger.warn(`The handler of ${trigger.id} finished after its ${entry.timeoutMs} ms budget`),
-      (error) => env.logger.error(`The handler of ${trigger.id} failed after its budget`, { error }),
+      () => {
+        env.running.delete(ctx)
+        log(env, 'warn', `The handler of ${trigger.id} finished after its ${entry.timeoutMs} ms budget`)
+      },
+      (error: unknown) => {
+        env.running.delete(ctx)
+        log(env, 'error', `The handler of ${trigger.id} failed after its budget`, { error })
+      },
     ),
   )
   if (entry.hasFallback) {
-    env.logger.warn(
+    log(
+      env,
+      'warn',
       `The handler of ${trigger.id} ran past ${entry.timeoutMs} ms; the fallback output was sent`,
     )
     return jsonReply(200, entry.fallback)
@@ -92,26 +128,17 @@ async function awaitSync(
 
 /**
  * A SYNC handler's context. Its abort signal's controller is made only if the handler reads
- * `ctx.signal` or the budget runs out: most handlers answer in time without looking. (A class, not
- * an object literal with a getter: V8 makes that literal about 30 times slower, on every delivery.)
+ * `ctx.signal`, the budget runs out or close() times out: most handlers answer in time without
+ * looking. (A class, not an object literal with a getter: V8 makes that literal about 30 times
+ * slower, on every delivery.)
  */
-class SyncContext implements TriggerContext<RequestResponseTrigger> {
-  #controller: AbortController | undefined
-
+class SyncContext extends LazySignal implements TriggerContext<RequestResponseTrigger> {
   constructor(
     readonly trigger: RequestResponseTrigger,
     readonly invocation: TriggerInvocation | undefined,
     readonly receivedAt: Date,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.controller().signal
-  }
-
-  /** @internal The controller behind `signal`; the budget's expiry aborts it. */
-  controller(): AbortController {
-    this.#controller ??= new AbortController()
-    return this.#controller
+  ) {
+    super()
   }
 
   defer(): never {
@@ -138,8 +165,7 @@ export function dispatch(
 ): TriggerReply | Promise<TriggerReply> {
   const trigger = entry.trigger
   if (trigger.type === 'fire-and-forget') {
-    const ctx: TriggerContext = { trigger, invocation, signal: env.closing, receivedAt, defer: noop }
-    return runFireAndForget(entry, input, ctx, env)
+    return runFireAndForget(entry, input, new EventContext(trigger, invocation, receivedAt), env)
   }
   if (entry.mode === 'sync') {
     const ctx = new SyncContext(trigger, invocation, receivedAt)

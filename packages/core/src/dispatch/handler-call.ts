@@ -4,22 +4,43 @@ import { compiledSchema } from '../schemas/compiled-schema.js'
 import type { AnyTrigger, RequestResponseTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerLogger } from '../types.js'
 import type { HandlerEntry } from './handler-entry.js'
+import { type Running, STOP } from './running.js'
+
+export { type Running, STOP } from './running.js'
 
 /** What dispatch needs from the receiver around it. */
 export interface DispatchEnv {
   logger: TriggerLogger
   /** Keeps work that outlives the reply (callbacks, a handler past its budget) visible to `close()`. */
   track(work: Promise<unknown>): void
-  /** Aborts when the receiver's close timeout passes. */
-  closing: AbortSignal
+  /**
+   * What is running now, for `close()` to stop at its timeout. Each entry is removed as soon as
+   * its handler or callback settles, so nothing finished is kept.
+   */
+  running: Set<Running>
   completion: CompletionClient
   allowedCallbackOrigins: ReadonlySet<string>
   /** How long after receipt an ASYNC/DYNAMIC invocation may be completed. */
   deadlineMs: number
 }
 
+/**
+ * Logs without letting the logger change anything: a logger that throws (on a circular error,
+ * a closed stream, ...) never turns a reply or a callback into something else.
+ */
+export function log(
+  env: DispatchEnv,
+  level: 'error' | 'warn',
+  message: string,
+  details?: Record<string, unknown>,
+): void {
+  try {
+    env.logger[level](message, details)
+  } catch {}
+}
+
 export function handlerFailed(trigger: AnyTrigger, cause: unknown, env: DispatchEnv): TriggerError {
-  env.logger.error(`The handler of ${trigger.id} failed`, { trigger: trigger.id, error: cause })
+  log(env, 'error', `The handler of ${trigger.id} failed`, { trigger: trigger.id, error: cause })
   return new TriggerError('HANDLER_FAILED', `The handler of ${trigger.id} failed`, { cause })
 }
 
@@ -51,7 +72,7 @@ export function checkedOutput(trigger: RequestResponseTrigger, output: unknown, 
   const parsed = compiledSchema(trigger.output).safeParse(output)
   if (parsed.success) return parsed.data
   // The issues go to the log, not to ISC: they describe the service's own code.
-  env.logger.error(`The handler of ${trigger.id} returned an output that does not match its schema`, {
+  log(env, 'error', `The handler of ${trigger.id} returned an output that does not match its schema`, {
     trigger: trigger.id,
     issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), code: issue.code })),
   })
@@ -83,3 +104,34 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 export function noop(): void {}
+
+/**
+ * The `ctx.signal` of one delivery, made only when a handler reads it (most never do, and an
+ * AbortController costs more than the rest of the context). `close()` aborts it at its timeout
+ * through [STOP]; a signal read after that is already aborted.
+ */
+export abstract class LazySignal implements Running {
+  #controller: AbortController | undefined
+
+  get signal(): AbortSignal {
+    return this.controller().signal
+  }
+
+  /** @internal The controller behind `signal`, made on first use. */
+  controller(): AbortController {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      this.signalMade()
+    }
+    return this.#controller
+  }
+
+  /** Called once, when the signal is first made (a subclass may start a deadline timer). */
+  protected signalMade(): void {}
+
+  [STOP](reason: Error): 'handler' {
+    this.#controller ??= new AbortController() // no deadline timer for a signal already aborted
+    this.#controller.abort(reason)
+    return 'handler'
+  }
+}

@@ -1,6 +1,13 @@
 import { checkCallbackUrl } from '../callbacks/callback-guard.js'
-import type { CompletionResult, CompletionTarget } from '../callbacks/completion-client.js'
-import { isTriggerError, TriggerError } from '../errors.js'
+import {
+  type CompletionReport,
+  type CompletionResult,
+  type CompletionTarget,
+  START_COMPLETION,
+  type StartingCompletionClient,
+} from '../callbacks/completion-client.js'
+import { CompletionRun } from '../callbacks/completion-run.js'
+import { TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
 import type { RequestResponseTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerInvocation } from '../types.js'
@@ -11,6 +18,8 @@ import {
   type DispatchEnv,
   handlerFailed,
   invoke,
+  LazySignal,
+  log,
   noop,
   remainingBudget,
   TIMED_OUT,
@@ -33,75 +42,144 @@ function callbackTarget(invocation: TriggerInvocation | undefined, env: Dispatch
   }
 }
 
+/** What ISC is told when the handler failed: generic, the details stay in the service's log. */
+const FAILED = { error: 'The subscriber failed to decide' } as const
+const INVALID = { error: 'The subscriber returned an invalid decision' } as const
+
+/** Tells dispatch-once the handler failed (its claim goes back); never throws past here. */
+function tellFailed(failed: () => void): void {
+  try {
+    failed()
+  } catch {}
+}
+
+/**
+ * The handler's eventual decision as a callback body: its output checked against the schema (and
+ * sendable as JSON), or an error. Never rejects, whatever the handler threw or returned and
+ * whatever the logger does: every failure still becomes `{ error }` for ISC.
+ */
+async function decide(
+  trigger: RequestResponseTrigger,
+  work: Promise<unknown>,
+  env: DispatchEnv,
+  failed: () => void,
+): Promise<CompletionResult> {
+  let output: unknown
+  try {
+    output = await work
+  } catch (error) {
+    tellFailed(failed)
+    handlerFailed(trigger, error, env)
+    return FAILED
+  }
+  try {
+    const checked = checkedOutput(trigger, output, env)
+    JSON.stringify(checked) // a BigInt or a cycle would stop the callback later: refuse it now
+    return { output: checked }
+  } catch {
+    tellFailed(failed)
+    return INVALID
+  }
+}
+
+/**
+ * Sends a decision and logs an outcome other than `completed`. The run itself is what close()
+ * stops (no AbortSignal per callback), and this is a promise chain rather than an async frame: it
+ * waits for as long as the callback retries, so it holds as little as it can.
+ */
+function send(
+  trigger: RequestResponseTrigger,
+  target: CompletionTarget,
+  result: CompletionResult,
+  deadline: number,
+  env: DispatchEnv,
+): Promise<void> {
+  // The receiver's client is always made by createCompletionClient (receiver-options.ts).
+  const started = (env.completion as StartingCompletionClient)[START_COMPLETION](target, result, deadline)
+  if (!(started instanceof CompletionRun)) {
+    notCompleted(trigger, started, env)
+    return Promise.resolve()
+  }
+  env.running.add(started)
+  return started.report.then((report) => {
+    env.running.delete(started)
+    if (report.outcome !== 'completed') notCompleted(trigger, report, env)
+  })
+}
+
+function notCompleted(trigger: RequestResponseTrigger, report: CompletionReport, env: DispatchEnv): void {
+  log(env, 'error', `The ${trigger.id} invocation was not completed (${report.outcome})`, {
+    trigger: trigger.id,
+    invocationId: report.invocationId,
+    attempts: report.attempts,
+    status: report.status,
+    reason: report.reason,
+  })
+}
+
 /**
  * Sends the handler's eventual decision (or an error) through the callback, in the background,
- * visible to `close()`. The error sent to ISC is generic: details stay in the service's log.
- * `failed` is told when the handler threw or returned an invalid decision (dedupe gives its claim back).
+ * visible to `close()`. Holds only what the callback needs once the handler has settled (the
+ * target, the deadline): not the payload or the context. `failed` is told when the handler threw
+ * or returned an invalid decision (dedupe gives its claim back).
  */
 function completeLater(
   trigger: RequestResponseTrigger,
   work: Promise<unknown>,
   target: CompletionTarget,
   deadline: number,
-  stop: () => void,
   env: DispatchEnv,
   failed: () => void,
 ): void {
-  const completion = (async () => {
-    let result: CompletionResult
-    try {
-      result = { output: checkedOutput(trigger, await work, env) }
-    } catch (error) {
-      failed()
-      const invalid = isTriggerError(error) && error.code === 'INVALID_OUTPUT'
-      if (!invalid) handlerFailed(trigger, error, env)
-      result = {
-        error: invalid ? 'The subscriber returned an invalid decision' : 'The subscriber failed to decide',
-      }
-    }
-    const report = await env.completion.complete(target, result, { deadline })
-    stop()
-    if (report.outcome !== 'completed')
-      env.logger.error(`The ${trigger.id} invocation was not completed (${report.outcome})`, {
-        trigger: trigger.id,
-        invocationId: report.invocationId,
-        attempts: report.attempts,
-        status: report.status,
-        reason: report.reason,
-      })
-  })()
-  env.track(completion)
+  env.track(decide(trigger, work, env, failed).then((result) => send(trigger, target, result, deadline, env)))
 }
 
-/** A controller that aborts at the invocation's deadline (a timer that does not hold the process open). */
-function deadlineController(deadline: number): { controller: AbortController; stop: () => void } {
-  const controller = new AbortController()
-  const timer = setTimeout(
-    () => controller.abort(new TriggerError('RESPONSE_TIMEOUT', 'The invocation deadline passed')),
-    Math.max(0, deadline - Date.now()),
-  )
-  timer.unref()
-  return { controller, stop: () => clearTimeout(timer) }
+/**
+ * An ASYNC or DYNAMIC handler's context. Its `signal` aborts at the invocation's deadline or at
+ * close()'s timeout; it is made only when read, and so is its deadline timer (unref'd, and cleared
+ * once the handler settles, so a pending callback keeps no timer of its own for an hour).
+ */
+class CallbackContext extends LazySignal implements TriggerContext<RequestResponseTrigger> {
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly trigger: RequestResponseTrigger,
+    readonly invocation: TriggerInvocation | undefined,
+    readonly receivedAt: Date,
+    private readonly deadline: number,
+    readonly defer: () => void,
+  ) {
+    super()
+  }
+
+  protected override signalMade(): void {
+    const timeout = new TriggerError('RESPONSE_TIMEOUT', 'The invocation deadline passed')
+    this.#timer = setTimeout(() => this.controller().abort(timeout), Math.max(0, this.deadline - Date.now()))
+    this.#timer.unref()
+  }
+
+  /** The handler settled: its deadline no longer matters. */
+  settled(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
 }
 
-/** Where a callback mode's decision goes, and until when (checked before the handler runs). */
-interface Callback {
-  target: CompletionTarget
-  deadline: number
-  /** Aborts at the invocation's deadline; the handler's `ctx.signal`. */
-  controller: AbortController
-  stop: () => void
-}
-
-function prepareCallback(
-  invocation: TriggerInvocation | undefined,
-  receivedAt: Date,
+/** Runs the handler, visible to close() until it settles. */
+function start(
+  entry: HandlerEntry,
+  input: unknown,
+  ctx: CallbackContext,
   env: DispatchEnv,
-): Callback {
-  const target = callbackTarget(invocation, env)
-  const deadline = receivedAt.getTime() + env.deadlineMs
-  const { controller, stop } = deadlineController(deadline)
-  return { target, deadline, controller, stop }
+): Promise<unknown> {
+  const work = invoke(entry, input, ctx)
+  env.running.add(ctx)
+  const settled = () => {
+    env.running.delete(ctx)
+    ctx.settled()
+  }
+  work.then(settled, settled)
+  return work
 }
 
 /** ASYNC: `200 {}` at once; the decision goes by callback. */
@@ -114,9 +192,10 @@ export function runAsync(
   env: DispatchEnv,
   failedLater: () => void = noop,
 ): TriggerReply {
-  const call = prepareCallback(invocation, receivedAt, env)
-  const ctx: TriggerContext = { trigger, invocation, signal: call.controller.signal, receivedAt, defer: noop }
-  completeLater(trigger, invoke(entry, input, ctx), call.target, call.deadline, call.stop, env, failedLater)
+  const target = callbackTarget(invocation, env)
+  const deadline = receivedAt.getTime() + env.deadlineMs
+  const ctx = new CallbackContext(trigger, invocation, receivedAt, deadline, noop)
+  completeLater(trigger, start(entry, input, ctx, env), target, deadline, env, failedLater)
   return ackReply()
 }
 
@@ -130,7 +209,8 @@ export async function runDynamic(
   env: DispatchEnv,
   failedLater: () => void = noop,
 ): Promise<TriggerReply> {
-  const call = prepareCallback(invocation, receivedAt, env)
+  const target = callbackTarget(invocation, env)
+  const deadline = receivedAt.getTime() + env.deadlineMs
   let resolveDeferred = noop
   let deferRequested = false
   const deferred = new Promise<typeof DEFERRED>((resolve) => {
@@ -140,32 +220,21 @@ export async function runDynamic(
     deferRequested = true
     resolveDeferred()
   }
-  const ctx: TriggerContext = {
-    trigger,
-    invocation,
-    signal: call.controller.signal,
-    receivedAt,
-    defer: () => defer(),
-  }
+  const ctx = new CallbackContext(trigger, invocation, receivedAt, deadline, defer)
   const { expired, cancel } = budget(remainingBudget(entry.timeoutMs, receivedAt))
-  const work = invoke(entry, input, ctx)
+  const work = start(entry, input, ctx, env)
   let first: unknown
   try {
     first = await Promise.race([work, expired, deferred])
   } catch (error) {
-    if (!deferRequested) {
-      call.stop()
-      throw handlerFailed(trigger, error, env)
-    }
+    if (!deferRequested) throw handlerFailed(trigger, error, env)
     first = DEFERRED // deferred, then failed: the error goes by callback
   } finally {
     cancel()
   }
   // An explicit ctx.defer() wins even when the handler settled in the same tick.
-  if (first !== TIMED_OUT && first !== DEFERRED && !deferRequested) {
-    call.stop()
+  if (first !== TIMED_OUT && first !== DEFERRED && !deferRequested)
     return jsonReply(200, checkedOutput(trigger, first, env))
-  }
-  completeLater(trigger, work, call.target, call.deadline, call.stop, env, failedLater)
+  completeLater(trigger, work, target, deadline, env, failedLater)
   return ackReply(202)
 }

@@ -1,38 +1,51 @@
+import { type Running, STOP } from '../dispatch/handler-call.js'
 import { TriggerError } from '../errors.js'
 import type { TriggerLogger } from '../types.js'
 
-/** What `receiver.close()` did: how long it waited, and how much work it had to abandon. */
+/**
+ * What `receiver.close()` did: how long it waited, and what it had to stop at its timeout. All
+ * zero when everything finished in time.
+ */
 export interface CloseReport {
   /** Milliseconds from `close()` to drained (or to the timeout). */
   drainedMs: number
-  /** Deliveries and callbacks still running at the timeout (their `ctx.signal` was aborted). */
+  /**
+   * Work still running at the timeout, each piece counted once: deliveries not yet answered, plus
+   * work that outlived its reply (an ASYNC or DYNAMIC handler and its callback, a SYNC handler
+   * past its budget, a dedupe claim being given back).
+   */
   abandoned: number
+  /** Handlers (any mode) still running at the timeout: their `ctx.signal` was aborted. */
+  handlers: number
+  /**
+   * Callbacks still retrying at the timeout: their retries stopped, each reported to
+   * `onCompletion` with outcome `abandoned` before `close()` resolved.
+   */
+  callbacks: number
 }
 
 /**
- * The receiver's work in flight, for `close()`: deliveries being answered (counted) and work that
- * outlives its reply (ASYNC/DYNAMIC callbacks, a SYNC handler past its budget; tracked).
+ * The receiver's work in flight, for `close()`: deliveries being answered (counted), work that
+ * outlives its reply (ASYNC/DYNAMIC callbacks, a SYNC handler past its budget; tracked), and what
+ * runs now (`running`: handlers and callbacks, each removed as soon as it settles), which close()
+ * stops at its timeout so that nothing of the receiver's is left holding the process open.
  *
  * @example
  * const lifecycle = new Lifecycle(logger)
  * lifecycle.begin(); reply(); lifecycle.end()
- * const report = await lifecycle.close(10_000) // { drainedMs: 0, abandoned: 0 }
+ * const report = await lifecycle.close(10_000) // { drainedMs: 0, abandoned: 0, handlers: 0, callbacks: 0 }
  */
 export class Lifecycle {
   readonly #logger: TriggerLogger
-  readonly #closing = new AbortController()
   readonly #background = new Set<Promise<void>>()
+  /** Handlers and callbacks running now (dispatch adds and removes them). */
+  readonly running = new Set<Running>()
   #active = 0
   #closed = false
   #onIdle: (() => void) | undefined
 
   constructor(logger: TriggerLogger) {
     this.#logger = logger
-  }
-
-  /** Aborts when `close()` gives up waiting: the signal of work it abandons. */
-  get closing(): AbortSignal {
-    return this.#closing.signal
   }
 
   /** True once `close()` was called: new deliveries are refused (503). */
@@ -65,8 +78,9 @@ export class Lifecycle {
   }
 
   /**
-   * Refuses new deliveries and waits until nothing is in flight, up to `timeoutMs`; then aborts
-   * what is left (`closing`) and reports how much that was.
+   * Refuses new deliveries and waits until nothing is in flight, up to `timeoutMs`; then stops
+   * what is left: every running handler's `ctx.signal` aborts (all modes) and every pending
+   * callback stops retrying (outcome `abandoned`, its timers cleared). Resolves with true counts.
    */
   async close(timeoutMs: number): Promise<CloseReport> {
     const started = Date.now()
@@ -84,11 +98,22 @@ export class Lifecycle {
     })
     const outcome = await Promise.race([drained, late])
     clearTimeout(timer)
-    const abandoned = outcome === 'late' ? this.#active + this.#background.size : 0
-    if (abandoned > 0) {
-      this.#logger.warn(`close(): ${abandoned} deliveries or callbacks still running were abandoned`)
-      this.#closing.abort(new TriggerError('SHUTTING_DOWN', 'The receiver closed'))
+    const report: CloseReport = { drainedMs: Date.now() - started, abandoned: 0, handlers: 0, callbacks: 0 }
+    if (outcome !== 'late') return report
+    report.abandoned = this.#active + this.#background.size
+    const reason = new TriggerError('SHUTTING_DOWN', 'The receiver closed')
+    // Copied first: stopping one may settle it, and settling removes it from `running`.
+    for (const work of [...this.running]) {
+      this.running.delete(work)
+      report[work[STOP](reason) === 'handler' ? 'handlers' : 'callbacks']++
     }
-    return { drainedMs: Date.now() - started, abandoned }
+    if (report.abandoned > 0)
+      try {
+        this.#logger.warn(
+          `close(): ${report.abandoned} deliveries or callbacks still running were abandoned ` +
+            `(${report.handlers} handler signals aborted, ${report.callbacks} callbacks stopped)`,
+        )
+      } catch {} // a throwing logger changes nothing
+    return report
   }
 }

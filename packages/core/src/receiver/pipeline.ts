@@ -43,7 +43,7 @@ export class DeliveryPipeline {
     }
     this.#env = {
       logger: settings.logger,
-      closing: lifecycle.closing,
+      running: lifecycle.running,
       track: (work) => lifecycle.track(work),
       completion: settings.completion,
       allowedCallbackOrigins: settings.allowedCallbackOrigins,

@@ -36,7 +36,7 @@ export interface TriggerRequest {
 
 /** Options of `receiver.close()`. */
 export interface CloseOptions {
-  /** How long to wait for in-flight handlers before aborting their `ctx.signal`; default 10 000 ms. */
+  /** How long to wait for in-flight work before stopping it (signals, callback retries); default 10 000 ms. */
   timeoutMs?: number
 }
 
@@ -95,7 +95,9 @@ export interface TriggerReceiver {
   fetch(request: Request, trigger?: string): Promise<Response>
   /**
    * Stops accepting deliveries (503 from now on) and waits for in-flight handlers and pending
-   * ASYNC/DYNAMIC callbacks, up to `timeoutMs`; then aborts what is left (`ctx.signal`).
+   * ASYNC/DYNAMIC callbacks, up to `timeoutMs`; then stops what is left: every running handler's
+   * `ctx.signal` aborts, every callback still retrying stops (outcome `abandoned`) and its timers
+   * are cleared, so the process can exit. The report counts what was stopped.
    *
    * @example
    * process.on('SIGTERM', () => receiver.close().then(() => server.close()))
