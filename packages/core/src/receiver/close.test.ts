@@ -38,7 +38,17 @@ describe('close() at its timeout', () => {
     ['DYNAMIC (deferred)', { mode: 'dynamic' }],
   ] as const)('aborts the signal of a running %s handler, and counts it', async (_name, options) => {
     const isc = await loopback()
-    const receiver = receiverWith({ completion: { allowedCallbackOrigins: [isc.origin] } })
+    const reported = gate()
+    const reports: CompletionReport[] = []
+    const receiver = receiverWith({
+      completion: {
+        allowedCallbackOrigins: [isc.origin],
+        onCompletion: (report) => {
+          reports.push(report)
+          reported.open()
+        },
+      },
+    })
     const seen: { signal?: AbortSignal; reason?: unknown } = {}
     const started = gate()
     const handler = async (_input: unknown, ctx: TriggerContext) => {
@@ -61,6 +71,13 @@ describe('close() at its timeout', () => {
     expect(seen.signal?.aborted).toBe(true)
     expect(report).toMatchObject({ abandoned: 1, handlers: 1, callbacks: 0 })
     await within(reply, 4_000, 'the reply')
+    if (options?.mode === 'async' || options?.mode === 'dynamic') {
+      // The abort made the handler fail; its error callback starts after close() gave up, so it is
+      // stopped at once: nothing is sent, nothing retries after close().
+      await within(reported.promise, 4_000, 'the completion report')
+      expect(reports).toMatchObject([{ outcome: 'abandoned', attempts: 0 }])
+      expect(isc.received).toHaveLength(0)
+    }
   })
 
   it('gives a handler that reads ctx.signal only after the timeout an aborted signal', async () => {

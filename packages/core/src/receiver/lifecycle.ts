@@ -25,6 +25,34 @@ export interface CloseReport {
 }
 
 /**
+ * What runs now: dispatch adds each running handler and pending callback and removes it when it
+ * settles. Once close() has stopped them, anything added later (a handler that started after the
+ * timeout, the error callback of a handler that the abort made fail) is stopped at once: after
+ * close() gave up, nothing new is sent and nothing new holds the process.
+ */
+class RunningWork extends Set<Running> {
+  #stopped: Error | undefined
+
+  override add(work: Running): this {
+    if (this.#stopped === undefined) return super.add(work)
+    work[STOP](this.#stopped)
+    return this
+  }
+
+  /** Stops everything running now and from now on; counts what was running now. */
+  stop(reason: Error): { handlers: number; callbacks: number } {
+    this.#stopped = reason
+    const counts = { handlers: 0, callbacks: 0 }
+    // Copied first: stopping one may settle it, and settling removes it.
+    for (const work of [...this]) {
+      this.delete(work)
+      counts[work[STOP](reason) === 'handler' ? 'handlers' : 'callbacks']++
+    }
+    return counts
+  }
+}
+
+/**
  * The receiver's work in flight, for `close()`: deliveries being answered (counted), work that
  * outlives its reply (ASYNC/DYNAMIC callbacks, a SYNC handler past its budget; tracked), and what
  * runs now (`running`: handlers and callbacks, each removed as soon as it settles), which close()
@@ -39,7 +67,7 @@ export class Lifecycle {
   readonly #logger: TriggerLogger
   readonly #background = new Set<Promise<void>>()
   /** Handlers and callbacks running now (dispatch adds and removes them). */
-  readonly running = new Set<Running>()
+  readonly running = new RunningWork()
   #active = 0
   #closed = false
   #onIdle: (() => void) | undefined
@@ -101,12 +129,9 @@ export class Lifecycle {
     const report: CloseReport = { drainedMs: Date.now() - started, abandoned: 0, handlers: 0, callbacks: 0 }
     if (outcome !== 'late') return report
     report.abandoned = this.#active + this.#background.size
-    const reason = new TriggerError('SHUTTING_DOWN', 'The receiver closed')
-    // Copied first: stopping one may settle it, and settling removes it from `running`.
-    for (const work of [...this.running]) {
-      this.running.delete(work)
-      report[work[STOP](reason) === 'handler' ? 'handlers' : 'callbacks']++
-    }
+    const stopped = this.running.stop(new TriggerError('SHUTTING_DOWN', 'The receiver closed'))
+    report.handlers = stopped.handlers
+    report.callbacks = stopped.callbacks
     if (report.abandoned > 0)
       try {
         this.#logger.warn(
