@@ -50,6 +50,11 @@ describe('parseBody: every buffered state', () => {
     ['__proto__ nested in an array', '{"a":[{"b":{"__proto__":{}}}]}', 'INVALID_JSON'],
     ['__proto__ spelt with escapes', '{"\\u005f_proto__":{"x":1}}', 'INVALID_JSON'],
     ['constructor.prototype', '{"constructor":{"prototype":{"x":1}}}', 'INVALID_JSON'],
+    [
+      'constructor.prototype spelt with escapes',
+      '{"\\u0063onstructor":{"prototype":{"x":1}}}',
+      'INVALID_JSON',
+    ],
     ['over the limit as a string', `{"a":"${'é'.repeat(600)}"}`, 'PAYLOAD_TOO_LARGE'],
   ])('refuses %s', (_name, text, code) => {
     expect(codeOf(() => parseBody(text, LIMIT))).toBe(code)
