@@ -142,6 +142,27 @@ describe('close() at its timeout', () => {
   })
 })
 
+describe('close() called twice', () => {
+  it("both calls resolve once the work drains (the second does not take the first one's wake-up)", async () => {
+    const receiver = receiverWith()
+    const hold = gate()
+    const started = gate()
+    receiver.on('idn:identity-created', async () => {
+      started.open()
+      await hold.promise
+    })
+    const reply = receiver.handle(delivery('identity-created', identityCreatedSample()))
+    await started.promise
+    // Timeouts far beyond the test's own: only draining can resolve them in time.
+    const first = receiver.close({ timeoutMs: 600_000 })
+    const second = receiver.close({ timeoutMs: 600_000 })
+    hold.open()
+    const reports = await within(Promise.all([first, second]), 4_000, 'both close() calls')
+    expect(reports.map((report) => report.abandoned)).toEqual([0, 0])
+    expect((await reply).status).toBe(200)
+  })
+})
+
 describe('each delivery has its own signal', () => {
   it('50 concurrent fire-and-forget handlers: 50 signals, no MaxListenersExceededWarning', async () => {
     const warnings: Error[] = []

@@ -71,6 +71,7 @@ export class Lifecycle {
   #active = 0
   #closed = false
   #onIdle: (() => void) | undefined
+  #drained: Promise<void> | undefined
 
   constructor(logger: TriggerLogger) {
     this.#logger = logger
@@ -105,6 +106,18 @@ export class Lifecycle {
     if (this.#closed) this.#onIdle?.()
   }
 
+  /** One promise for every `close()` call (a second call must not take the first one's wake-up). */
+  #whenDrained(): Promise<void> {
+    this.#drained ??= new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#active === 0 && this.#background.size === 0) resolve()
+      }
+      this.#onIdle = check
+      check()
+    })
+    return this.#drained
+  }
+
   /**
    * Refuses new deliveries and waits until nothing is in flight, up to `timeoutMs`; then stops
    * what is left: every running handler's `ctx.signal` aborts (all modes) and every pending
@@ -113,13 +126,7 @@ export class Lifecycle {
   async close(timeoutMs: number): Promise<CloseReport> {
     const started = Date.now()
     this.#closed = true
-    const drained = new Promise<void>((resolve) => {
-      const check = () => {
-        if (this.#active === 0 && this.#background.size === 0) resolve()
-      }
-      this.#onIdle = check
-      check()
-    })
+    const drained = this.#whenDrained()
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), timeoutMs)
