@@ -226,6 +226,37 @@ describe('dedupe', () => {
     expect(runs).toBe(2)
   })
 
+  it('a key function that throws: the delivery runs without deduplication, logged', async () => {
+    const errors: string[] = []
+    let runs = 0
+    const receiver = createTriggerReceiver({
+      auth: { type: 'bearer', tokens: [TEST_TOKEN] },
+      logger: { warn() {}, error: (message: string) => errors.push(message) },
+      dedupe: {
+        store: createMemoryDedupeStore(),
+        key: () => {
+          throw new Error('no id in this payload')
+        },
+      },
+    }).on('idn:identity-created', () => {
+      runs++
+    })
+    const deliver = () =>
+      receiver.handle({
+        method: 'POST',
+        headers,
+        body: JSON.stringify(identityCreatedSample()),
+        trigger: 'identity-created',
+      })
+    expect((await deliver()).status).toBe(200)
+    expect((await deliver()).status).toBe(200)
+    expect(runs).toBe(2)
+    expect(errors).toEqual([
+      'dedupe.key failed; idn:identity-created runs without deduplication',
+      'dedupe.key failed; idn:identity-created runs without deduplication',
+    ])
+  })
+
   it('refuses a store that is not one', () => {
     expect(() =>
       createTriggerReceiver({ auth: { type: 'none' }, dedupe: { store: {} as DedupeStore } }),

@@ -1,7 +1,7 @@
 import { DEFAULT_DEDUPE_TIMEOUT_MS, DEFAULT_DEDUPE_TTL_MS, positiveNumber } from '../defaults.js'
 import { TriggerConfigError } from '../errors.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
-import type { TriggerInvocation } from '../types.js'
+import type { TriggerInvocation, TriggerLogger } from '../types.js'
 
 /**
  * Where delivery keys are claimed, so one delivery runs its handler once even when it arrives twice
@@ -102,15 +102,31 @@ export function createRedisDedupeStore(
   }
 }
 
-/** The key a delivery is claimed under, or undefined when it is not deduplicated. */
+/**
+ * The key a delivery is claimed under, or undefined when it is not deduplicated. A `key` function
+ * that throws is logged and the delivery runs without deduplication, as when the store fails:
+ * the user's code must not cost ISC an event.
+ */
 export function dedupeKey(
   options: DedupeOptions,
   trigger: AnyTrigger,
   input: unknown,
   invocation: TriggerInvocation | undefined,
+  logger: TriggerLogger,
 ): string | undefined {
   const byInvocation = trigger.type === 'request-response' ? invocation?.invocationId : undefined
-  const key = byInvocation || options.key?.(input, { trigger, invocation })
+  let key: string | undefined
+  try {
+    key = byInvocation || options.key?.(input, { trigger, invocation })
+  } catch (error) {
+    try {
+      logger.error(`dedupe.key failed; ${trigger.id} runs without deduplication`, {
+        trigger: trigger.id,
+        error,
+      })
+    } catch {} // a throwing logger changes nothing
+    return undefined
+  }
   return key === undefined || key === '' ? undefined : `${trigger.id}:${key}`
 }
 

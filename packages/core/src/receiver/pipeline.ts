@@ -155,7 +155,9 @@ export class DeliveryPipeline {
       const trigger = entry.trigger
       const payload = entry.parseInput(input)
       const dedupe = this.#settings.dedupe
-      const key = dedupe ? dedupeKey(dedupe.options, trigger, payload, invocation) : undefined
+      const key = dedupe
+        ? dedupeKey(dedupe.options, trigger, payload, invocation, this.#env.logger)
+        : undefined
       if (dedupe === undefined || key === undefined)
         return dispatch(entry, payload, invocation, receivedAt, this.#env)
       const claim = { store: dedupe.options.store, key, ttlMs: dedupe.ttlMs, timeoutMs: dedupe.timeoutMs }
