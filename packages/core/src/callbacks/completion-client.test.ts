@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type CompletionReport, completeInvocation, createCompletionClient } from './completion-client.js'
-import { backoff } from './completion-run.js'
+import { backoff, MAX_TIMER_MS, timerDelay } from './completion-run.js'
 import { closeLoopbacks, loopback, sleep, within } from './loopback.test-helper.js'
 
 // The completion client's rules, against loopback servers: credentials and callbacks never follow
@@ -171,5 +171,126 @@ describe('onCompletion', () => {
     )
     expect(rejecting.outcome).toBe('completed')
     expect(isc.received).toHaveLength(2)
+  })
+})
+
+describe('a stalled or odd token endpoint', () => {
+  it('a token endpoint that sends its headers and part of the body, then stalls: the completion ends expired, and a second one on the same client is not blocked', async () => {
+    let stall = true
+    const tokens = await loopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      if (stall)
+        res.write('{"access_token":') // then nothing, ever
+      else res.end(JSON.stringify({ access_token: 'fresh-token', expires_in: 3600 }))
+    })
+    const isc = await loopback()
+    const reports: CompletionReport[] = []
+    const client = createCompletionClient({
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+      tokenUrl: `${tokens.origin}/oauth/token`,
+      allowedCallbackOrigins: [isc.origin],
+      attemptTimeoutMs: 200,
+      retry: { baseDelayMs: 50, maxDelayMs: 100 },
+      onCompletion: (r) => reports.push(r),
+    })
+    const target = (id: string) => ({
+      callbackURL: `${isc.origin}/beta/trigger-invocations/${id}/complete`,
+      secret: SECRET,
+    })
+    // The deadline is what ends it; the hang detector is far longer than deadline + one attempt.
+    const first = await within(
+      client.complete(target('inv-stall-1'), { output: DECISION }, { deadline: Date.now() + 600 }),
+      6_000,
+      'the report of a completion whose token endpoint stalls',
+    )
+    expect(first).toMatchObject({ outcome: 'expired', attempts: 0 })
+    expect(first.reason).toContain('no answer within 200 ms')
+    expect(reports).toEqual([first])
+    expect(isc.received).toHaveLength(0)
+    // The endpoint recovers: the next completion on the same client gets a token and completes.
+    stall = false
+    const second = await within(
+      client.complete(target('inv-stall-2'), { output: DECISION }, { deadline: Date.now() + 60_000 }),
+      8_000,
+      'the second completion',
+    )
+    expect(second).toMatchObject({ outcome: 'completed', attempts: 1 })
+    expect(isc.received[0]?.headers.authorization).toBe('Bearer fresh-token')
+  }, 20_000)
+
+  it('a callback answered 2xx whose body then stalls is completed at once: its body is dropped, never waited for', async () => {
+    let stalls = 1
+    const isc = await loopback((_req, res) => {
+      if (stalls-- > 0) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.write('{"partial":') // then nothing
+      } else res.writeHead(204).end()
+    })
+    const report = await within(
+      createCompletionClient({
+        allowedCallbackOrigins: [isc.origin],
+        attemptTimeoutMs: 200,
+        retry: { baseDelayMs: 20, maxDelayMs: 40 },
+      }).complete(
+        { callbackURL: `${isc.origin}/beta/trigger-invocations/inv-stall-3/complete`, secret: SECRET },
+        { output: DECISION },
+        { deadline: Date.now() + 60_000 },
+      ),
+      8_000,
+      'the report of a callback whose first answer stalls mid-body',
+    )
+    expect(report).toMatchObject({ outcome: 'completed', attempts: 1, status: 200 })
+  })
+
+  it('a token sent without expires_in is reused (default lifetime), not fetched again for every callback', async () => {
+    const tokens = await loopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ access_token: 'no-expiry-token' }))
+    })
+    const isc = await loopback()
+    const client = createCompletionClient({
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+      tokenUrl: `${tokens.origin}/oauth/token`,
+      allowedCallbackOrigins: [isc.origin],
+    })
+    for (const id of ['inv-8', 'inv-9', 'inv-10']) {
+      const report = await client.complete(
+        { callbackURL: `${isc.origin}/beta/trigger-invocations/${id}/complete`, secret: SECRET },
+        { output: DECISION },
+      )
+      expect(report.outcome).toBe('completed')
+    }
+    expect(tokens.received).toHaveLength(1)
+    expect(isc.received.map((r) => r.headers.authorization)).toEqual(Array(3).fill('Bearer no-expiry-token'))
+  })
+})
+
+describe('waits longer than a timer can hold', () => {
+  it('timerDelay() clamps a wait to 2^31-1 ms (setTimeout fires a longer one at once)', () => {
+    expect(timerDelay(5_000_000_000)).toBe(MAX_TIMER_MS)
+    expect(timerDelay(MAX_TIMER_MS + 1)).toBe(MAX_TIMER_MS)
+    expect(timerDelay(1_000)).toBe(1_000)
+  })
+
+  it('a Retry-After above 2^31-1 ms with a longer deadline waits; it does not retry in a loop', async () => {
+    const isc = await loopback((_req, res) => res.writeHead(429, { 'retry-after': '3000000' }).end()) // ~35 days
+    const controller = new AbortController()
+    const pending = createCompletionClient({
+      allowedCallbackOrigins: [isc.origin],
+      retry: { baseDelayMs: 10, maxDelayMs: 20 },
+    }).complete(
+      { callbackURL: `${isc.origin}/beta/trigger-invocations/inv-11/complete`, secret: SECRET },
+      { output: DECISION },
+      { deadline: Date.now() + 60 * 86_400_000, signal: controller.signal },
+    )
+    await isc.until(1)
+    // An overflowed timer fires after 1 ms: dozens of attempts in 200 ms. A slow machine makes
+    // fewer attempts, never more, so this cannot fail for being slow.
+    await sleep(200)
+    expect(isc.received).toHaveLength(1)
+    controller.abort()
+    expect((await pending).outcome).toBe('abandoned')
   })
 })

@@ -36,6 +36,21 @@ export function backoff(retry: number, baseDelayMs: number, maxDelayMs: number, 
   return Math.max(floor + Math.random() * (ceiling - floor), retryAfter)
 }
 
+/** The longest delay setTimeout takes (2^31-1 ms, ~24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A wait as a setTimeout delay: at most MAX_TIMER_MS, so a huge Retry-After (with a deadline
+ * further still) retries after ~24.8 days instead of overflowing into a retry at once, in a loop.
+ * (A wait that reaches past the deadline never gets a timer: the run ends `expired`.)
+ *
+ * @example
+ * timerDelay(5_000_000_000) // 2147483647
+ */
+export function timerDelay(wait: number): number {
+  return Math.min(Math.max(0, wait), MAX_TIMER_MS)
+}
+
 /** Tells `onCompletion` without letting it change anything: a throw or a rejection is ignored. */
 function tell(onCompletion: RunSettings['onCompletion'], report: CompletionReport): void {
   try {
@@ -166,7 +181,7 @@ export class CompletionRun implements Running {
         if (step === 'done' || this.#done) return
         if (step === 'again') this.#next()
         else if (Date.now() + step.wait >= this.deadline) this.#finish('expired', this.#reason)
-        else this.#timer = setTimeout(wake, step.wait, this)
+        else this.#timer = setTimeout(wake, timerDelay(step.wait), this)
       },
       (error: unknown) =>
         this.#finish('expired', `the completion failed: ${error instanceof Error ? error.message : 'error'}`),
@@ -233,10 +248,20 @@ export class CompletionRun implements Running {
     this.#attempts++
     this.#attempt = new AbortController()
     try {
-      const response = await postOnce(this.url, headers, this.body, timeoutMs, this.#attempt)
-      const retryAfter = retryAfterMs(response.headers.get('retry-after'))
-      await discard(response)
-      return this.#done ? undefined : { code: response.status, retryAfter }
+      // The attempt's time limit covers dropping the body as well (see http-attempt.ts).
+      const answer = await postOnce(
+        this.url,
+        headers,
+        this.body,
+        timeoutMs,
+        async (response) => {
+          const retryAfter = retryAfterMs(response.headers.get('retry-after'))
+          await discard(response)
+          return { code: response.status, retryAfter }
+        },
+        this.#attempt,
+      )
+      return this.#done ? undefined : answer
     } finally {
       this.#attempt = undefined
     }

@@ -1,6 +1,12 @@
 import { discard, isRedirect, postOnce } from './http-attempt.js'
 
 const TOKEN_MARGIN_MS = 60_000
+/**
+ * The lifetime assumed for a token sent without `expires_in` (RFC 6749 makes it optional): 5 min,
+ * so a token is not fetched for every callback, and a token that ends sooner is caught by the
+ * one fresh-token retry a 401 gets.
+ */
+export const DEFAULT_TOKEN_LIFETIME_MS = 300_000
 
 /**
  * The token endpoint refused the credentials, or answered a redirect (never followed: it would
@@ -55,17 +61,24 @@ export class TokenCache {
       client_secret: this.clientSecret,
     })
     const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-    const response = await postOnce(tokenUrl, headers, form, this.attemptTimeoutMs)
-    const status = response.status
-    if (!response.ok) await discard(response)
-    if (isRedirect(status))
-      throw new TokenRefused(`the token endpoint answered ${status}, a redirect, which is never followed`)
-    if (status >= 400 && status < 500 && status !== 429)
-      throw new TokenRefused(`the token endpoint answered ${status}`)
-    if (!response.ok) throw new Error(`the token endpoint answered ${status}`)
-    const body = (await response.json()) as { access_token?: unknown; expires_in?: unknown }
-    if (typeof body.access_token !== 'string') throw new Error('the token endpoint sent no access_token')
-    const lifetimeMs = typeof body.expires_in === 'number' ? body.expires_in * 1000 : 0
+    // The time limit covers reading the body too: a token endpoint that stalls mid-body fails
+    // this request within attemptTimeoutMs, so the promise cached for the URL never blocks the
+    // completions waiting on it for longer than that.
+    const body = await postOnce(tokenUrl, headers, form, this.attemptTimeoutMs, async (response) => {
+      const status = response.status
+      if (!response.ok) await discard(response)
+      if (isRedirect(status))
+        throw new TokenRefused(`the token endpoint answered ${status}, a redirect, which is never followed`)
+      if (status >= 400 && status < 500 && status !== 429)
+        throw new TokenRefused(`the token endpoint answered ${status}`)
+      if (!response.ok) throw new Error(`the token endpoint answered ${status}`)
+      return (await response.json()) as { access_token?: unknown; expires_in?: unknown } | null
+    })
+    if (typeof body?.access_token !== 'string') throw new Error('the token endpoint sent no access_token')
+    const lifetimeMs =
+      typeof body.expires_in === 'number' && Number.isFinite(body.expires_in)
+        ? body.expires_in * 1000
+        : DEFAULT_TOKEN_LIFETIME_MS
     return { value: body.access_token, expiresAt: Date.now() + Math.max(0, lifetimeMs - TOKEN_MARGIN_MS) }
   }
 }
