@@ -320,9 +320,9 @@ describe('the completion client', () => {
     await deliver('inv-deadline')
     const [report] = await until(1)
     expect(report).toMatchObject({ outcome: 'expired', status: 503 })
-    expect(report!.attempts).toBeGreaterThan(2) // it did retry until then (backoff ≤ 100 ms)
-    // Generous: a client ignoring the deadline never reports (the wait above fails after 8 s).
-    expect(Date.now() - sent).toBeLessThan(deadlineMs + 5_000)
+    expect(report!.attempts).toBeGreaterThan(1) // it did retry before giving up
+    // A client ignoring the deadline never reports: the wait above fails (a hang detector).
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(deadlineMs - 150) // it kept trying until then (less one backoff)
     const attemptsAtReport = isc.attempts.length
     await sleep(300)
     expect(isc.attempts).toHaveLength(attemptsAtReport) // and nothing is sent after giving up
@@ -338,8 +338,8 @@ describe('the completion client', () => {
       closed = true
       return report
     })
-    await sleep(100)
-    expect(closed).toBe(false) // the handler has not decided: close() is still waiting
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+    expect(closed).toBe(false) // the handler is held by its gate: close() is still waiting
     expect(isc.completions).toHaveLength(0)
     state.decided.open()
     await closing
