@@ -2,7 +2,16 @@ import 'reflect-metadata'
 import { gzipSync } from 'node:zlib'
 import { createTriggerReceiver } from '@isc-triggers/core'
 import { bearer, identityCreatedSample, TEST_TOKEN } from '@isc-triggers-internal/test-utils'
-import { Body, Controller, Module, type NestApplicationOptions, Post, VersioningType } from '@nestjs/common'
+import {
+  Body,
+  Controller,
+  Get,
+  Module,
+  type NestApplicationOptions,
+  Param,
+  Post,
+  VersioningType,
+} from '@nestjs/common'
 import type { NestExpressApplication } from '@nestjs/platform-express'
 import { Test } from '@nestjs/testing'
 import express from 'express'
@@ -20,6 +29,29 @@ class OrdersController {
 }
 @Module({ controllers: [OrdersController] })
 class OrdersModule {}
+
+/** One-segment routes of the user's own, next to a root mount. */
+@Controller()
+class HealthController {
+  @Get('health')
+  health() {
+    return { ok: true }
+  }
+  @Post('other')
+  other(@Body() body: unknown) {
+    return { received: body }
+  }
+}
+/** Another controller whose route ends in the module's `/isc/triggers/:trigger`, under another base. */
+@Controller('partner/isc/triggers')
+class PartnerController {
+  @Post(':trigger')
+  receive(@Param('trigger') trigger: string, @Body() body: unknown) {
+    return { trigger, received: body }
+  }
+}
+@Module({ controllers: [HealthController, PartnerController] })
+class UserRoutesModule {}
 
 interface Setup {
   name: string
@@ -120,5 +152,70 @@ describe('the module reads deliveries before any body parser Nest runs', () => {
     const reply = await request(server).post('/orders').send({ id: 7 })
     expect(reply.status).toBe(201)
     expect(reply.body).toEqual({ received: { id: 7 } })
+  })
+})
+
+describe("the module answers only what Express would route to the module's own routes", () => {
+  let app: NestExpressApplication | undefined
+  afterEach(async () => {
+    await app?.close()
+    app = undefined
+  })
+
+  async function start(path?: string) {
+    const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: [TEST_TOKEN] }, logger: false })
+    receiver.on('idn:identity-created', () => {})
+    // The user's modules first: Nest registers routes in import order, and Express runs the first match.
+    const triggers = TriggersModule.forRoot(path === undefined ? { receiver } : { receiver, path })
+    const moduleRef = await Test.createTestingModule({ imports: [UserRoutesModule, triggers] }).compile()
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false })
+    await app.init()
+    return app.getHttpServer()
+  }
+  const gzipBomb = (test: request.Test) =>
+    test
+      .set({ 'content-type': 'application/json', 'content-encoding': 'gzip' })
+      .serialize((bytes) => bytes)
+      .send(bomb)
+
+  it.each(['', '/'])(
+    "a root mount (path '%s') leaves GET /health and POST /other to their own routes",
+    async (path) => {
+      const server = await start(path)
+      const health = await request(server).get('/health')
+      expect(health.status).toBe(200)
+      expect(health.body).toEqual({ ok: true })
+      const other = await request(server).post('/other').send({ id: 7 })
+      expect(other.status).toBe(201)
+      expect(other.body).toEqual({ received: { id: 7 } })
+      // Deliveries at the root are still read before the parser: refused before reading, not inflated.
+      const unauthenticated = await gzipBomb(request(server).post('/identity-created'))
+      expect(unauthenticated.status).toBe(401)
+      expect(unauthenticated.body.error.code).toBe('UNAUTHORIZED')
+      const delivered = await request(server)
+        .post('/identity-created')
+        .set('authorization', bearer(TEST_TOKEN))
+        .send(identityCreatedSample())
+      expect(delivered.status).toBe(200)
+      const wrongMethod = await request(server).get('/identity-created')
+      expect(wrongMethod.status).toBe(405)
+      // GET /health does not take POST, so Express would route POST /health to the module: read first.
+      const postHealth = await gzipBomb(request(server).post('/health'))
+      expect(postHealth.status).toBe(401)
+    },
+  )
+
+  it('leaves a route of another controller ending in /isc/triggers/:trigger to that controller', async () => {
+    const server = await start()
+    const reply = await request(server).post('/partner/isc/triggers/identity-created').send({ id: 7 })
+    expect(reply.status).toBe(201)
+    expect(reply.body).toEqual({ trigger: 'identity-created', received: { id: 7 } })
+  })
+
+  it('reads a delivery whose path differs only in letter case before the parser too', async () => {
+    const server = await start()
+    const reply = await gzipBomb(request(server).post('/ISC/Triggers/identity-created'))
+    expect(reply.status).toBe(401)
+    expect(reply.body.error.code).toBe('UNAUTHORIZED')
   })
 })

@@ -2,5 +2,5 @@
 export const TRIGGER_RECEIVER = Symbol('isc-triggers:receiver')
 /** Metadata key `@OnTrigger()` writes on a handler method. */
 export const TRIGGER_HANDLER_METADATA = 'isc-triggers:handler'
-/** Injection token of the module's `path` (as given to `forRoot` / `forRootAsync`). */
-export const TRIGGERS_PATH = Symbol('isc-triggers:path')
+/** Metadata key marking the module's own route handlers (Nest copies it onto the Express route). */
+export const TRIGGERS_ROUTE = Symbol('isc-triggers:route')

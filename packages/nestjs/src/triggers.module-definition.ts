@@ -1,7 +1,6 @@
 import type { TriggerId, TriggerReceiver, TriggerReceiverOptions } from '@isc-triggers/core'
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common'
 import { RouterModule } from '@nestjs/core'
-import { TRIGGERS_PATH } from './triggers.constants.js'
 
 /**
  * Options of `TriggersModule.forRoot()` / the factory of `forRootAsync()`: the receiver's options
@@ -24,19 +23,12 @@ export interface TriggersModuleExtras {
 
 const DEFAULT_PATH = 'isc/triggers'
 
-/**
- * Mounts the module's controller at `extras.path` (a route registered with `RouterModule`), and
- * gives the path to the module, which reads deliveries there ahead of Nest's body parser.
- */
+/** Mounts the module's controller at `extras.path` (a route registered with `RouterModule`). */
 function mountAtPath(definition: DynamicModule, extras: TriggersModuleExtras): DynamicModule {
   // `forRoot({ path: undefined })` spreads the undefined over the default.
   const path = extras.path ?? DEFAULT_PATH
   const router = RouterModule.register([{ path, module: definition.module }])
-  return {
-    ...definition,
-    imports: [...(definition.imports ?? []), router],
-    providers: [...(definition.providers ?? []), { provide: TRIGGERS_PATH, useValue: path }],
-  }
+  return { ...definition, imports: [...(definition.imports ?? []), router] }
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =

@@ -2,7 +2,7 @@ import { createTriggerReceiver, type TriggerReceiver } from '@isc-triggers/core'
 import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common'
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core'
 import { readBeforeBodyParsers } from './triggers.body-first.js'
-import { TRIGGER_RECEIVER, TRIGGERS_PATH } from './triggers.constants.js'
+import { TRIGGER_RECEIVER } from './triggers.constants.js'
 import { TriggersController } from './triggers.controller.js'
 import { TriggersExplorer } from './triggers.explorer.js'
 import { TriggersGuard } from './triggers.guard.js'
@@ -45,7 +45,6 @@ import {
 export class TriggersModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(TRIGGER_RECEIVER) private readonly receiver: TriggerReceiver,
-    @Inject(TRIGGERS_PATH) private readonly path: string,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {
     super()
@@ -53,7 +52,7 @@ export class TriggersModule extends ConfigurableModuleClass implements OnModuleI
 
   /** Routes are registered by now: deliveries are read before Nest's body parser (see readBeforeBodyParsers). */
   onModuleInit(): void {
-    readBeforeBodyParsers(this.adapterHost.httpAdapter?.getInstance(), this.receiver, this.path)
+    readBeforeBodyParsers(this.adapterHost.httpAdapter?.getInstance(), this.receiver)
   }
 
   /** Finishes in-flight deliveries and pending callbacks when the application shuts down. */
