@@ -171,6 +171,7 @@ export function createCompletionClient(options: CompletionOptions = {}): Complet
       return started instanceof CompletionRun ? started.report : Promise.resolve(started)
     },
     [START_COMPLETION]: (target, result, deadline) => start(target, result, deadline, undefined),
+    [ATTEMPT_TIMEOUT]: attemptTimeoutMs,
   }
   return client
 }
@@ -181,8 +182,15 @@ export function createCompletionClient(options: CompletionOptions = {}): Complet
  */
 export const START_COMPLETION = Symbol('isc-triggers.startCompletion')
 
+/**
+ * @internal The client's `attemptTimeoutMs`: the receiver stops a handler that has not decided
+ * early enough for its error callback to get a full attempt before the deadline.
+ */
+export const ATTEMPT_TIMEOUT = Symbol('isc-triggers.attemptTimeout')
+
 /** @internal A client made by createCompletionClient. */
 export interface StartingCompletionClient extends CompletionClient {
+  readonly [ATTEMPT_TIMEOUT]: number
   [START_COMPLETION](
     target: CompletionTarget,
     result: CompletionResult,

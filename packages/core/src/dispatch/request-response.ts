@@ -1,12 +1,13 @@
 import { checkCallbackUrl } from '../callbacks/callback-guard.js'
 import {
+  ATTEMPT_TIMEOUT,
   type CompletionReport,
   type CompletionResult,
   type CompletionTarget,
   START_COMPLETION,
   type StartingCompletionClient,
 } from '../callbacks/completion-client.js'
-import { CompletionRun } from '../callbacks/completion-run.js'
+import { CompletionRun, timerDelay } from '../callbacks/completion-run.js'
 import { TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
 import type { RequestResponseTrigger } from '../schemas/define-trigger.js'
@@ -22,6 +23,7 @@ import {
   log,
   noop,
   remainingBudget,
+  STOP,
   TIMED_OUT,
 } from './handler-call.js'
 import type { HandlerEntry } from './handler-entry.js'
@@ -45,6 +47,7 @@ function callbackTarget(invocation: TriggerInvocation | undefined, env: Dispatch
 /** What ISC is told when the handler failed: generic, the details stay in the service's log. */
 const FAILED = { error: 'The subscriber failed to decide' } as const
 const INVALID = { error: 'The subscriber returned an invalid decision' } as const
+const LATE = { error: 'The subscriber did not decide before the deadline' } as const
 
 /** Tells dispatch-once the handler failed (its claim goes back); never throws past here. */
 function tellFailed(failed: () => void): void {
@@ -70,7 +73,7 @@ async function decide(
   } catch (error) {
     tellFailed(failed)
     handlerFailed(trigger, error, env)
-    return FAILED
+    return tooLate(error) ? LATE : FAILED
   }
   try {
     const checked = checkedOutput(trigger, output, env)
@@ -134,10 +137,40 @@ function completeLater(
   env.track(decide(trigger, work, env, failed).then((result) => send(trigger, target, result, deadline, env)))
 }
 
+/** The handler had not decided by its limit (its ctx.signal aborted with this). */
+class HandlerTooLate extends TriggerError {
+  constructor() {
+    super('RESPONSE_TIMEOUT', 'The handler did not decide before the invocation deadline')
+  }
+}
+
+/** Never throws, even for a thrown Proxy whose getPrototypeOf trap throws (instanceof calls it). */
+function tooLate(error: unknown): boolean {
+  try {
+    return error instanceof HandlerTooLate
+  } catch {
+    return false
+  }
+}
+
 /**
- * An ASYNC or DYNAMIC handler's context. Its `signal` aborts at the invocation's deadline or at
- * close()'s timeout; it is made only when read, and so is its deadline timer (unref'd, and cleared
- * once the handler settles, so a pending callback keeps no timer of its own for an hour).
+ * When an ASYNC or DYNAMIC handler must have decided: the invocation deadline less one callback
+ * attempt (`completion.attemptTimeoutMs`, at most half of `completion.deadlineMs`), so that the
+ * `{ secret, error }` sent for a handler that never settles still gets a full attempt in time.
+ *
+ * @example
+ * handlerLimit(receivedAt + 3_600_000, env) // 10 s before the deadline with the defaults
+ */
+export function handlerLimit(deadline: number, env: DispatchEnv): number {
+  const attempt = (env.completion as StartingCompletionClient)[ATTEMPT_TIMEOUT] ?? 0
+  return deadline - Math.min(attempt, env.deadlineMs / 2)
+}
+
+/**
+ * An ASYNC or DYNAMIC handler's context. Its `signal` aborts at the handler's limit (see
+ * handlerLimit) or at close()'s timeout, and is made only when read. The one limit timer runs only
+ * while the handler does (cleared once it settles), so a pending callback keeps no timer of its
+ * own for an hour, and a signal first read after the handler settled starts none.
  */
 class CallbackContext extends LazySignal implements TriggerContext<RequestResponseTrigger> {
   #timer: NodeJS.Timeout | undefined
@@ -146,40 +179,61 @@ class CallbackContext extends LazySignal implements TriggerContext<RequestRespon
     readonly trigger: RequestResponseTrigger,
     readonly invocation: TriggerInvocation | undefined,
     readonly receivedAt: Date,
-    private readonly deadline: number,
     readonly defer: () => void,
   ) {
     super()
   }
 
-  protected override signalMade(): void {
-    const timeout = new TriggerError('RESPONSE_TIMEOUT', 'The invocation deadline passed')
-    this.#timer = setTimeout(() => this.controller().abort(timeout), Math.max(0, this.deadline - Date.now()))
-    this.#timer.unref()
-  }
-
-  /** The handler settled: its deadline no longer matters. */
-  settled(): void {
-    clearTimeout(this.#timer)
-    this.#timer = undefined
+  /**
+   * `work`, or a HandlerTooLate rejection at `limit` (then ctx.signal aborts and `late` is told):
+   * a handler that ignores its signal and never settles still ends in a callback.
+   */
+  bound(work: Promise<unknown>, limit: number, late: () => void): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const arm = () => {
+        const left = limit - Date.now()
+        if (left > 0) {
+          this.#timer = setTimeout(arm, timerDelay(left)) // re-armed: a limit past 2^31-1 ms is not cut short
+          this.#timer.unref()
+          return
+        }
+        this.#timer = undefined
+        const error = new HandlerTooLate()
+        this[STOP](error)
+        late()
+        reject(error)
+      }
+      arm()
+      const settled = (outcome: () => void) => {
+        clearTimeout(this.#timer)
+        this.#timer = undefined
+        outcome()
+      }
+      work.then(
+        (value) => settled(() => resolve(value)),
+        (error: unknown) => settled(() => reject(error)),
+      )
+    })
   }
 }
 
-/** Runs the handler, visible to close() until it settles. */
+/**
+ * Runs the handler, visible to close() until it settles or reaches its limit (then it is given up:
+ * its signal aborted, its error callback sent, nothing of it left for close() to wait on).
+ */
 function start(
   entry: HandlerEntry,
   input: unknown,
   ctx: CallbackContext,
+  deadline: number,
   env: DispatchEnv,
 ): Promise<unknown> {
   const work = invoke(entry, input, ctx)
   env.running.add(ctx)
-  const settled = () => {
-    env.running.delete(ctx)
-    ctx.settled()
-  }
-  work.then(settled, settled)
-  return work
+  const done = () => env.running.delete(ctx)
+  const bounded = ctx.bound(work, handlerLimit(deadline, env), done)
+  bounded.then(done, done)
+  return bounded
 }
 
 /** ASYNC: `200 {}` at once; the decision goes by callback. */
@@ -194,8 +248,8 @@ export function runAsync(
 ): TriggerReply {
   const target = callbackTarget(invocation, env)
   const deadline = receivedAt.getTime() + env.deadlineMs
-  const ctx = new CallbackContext(trigger, invocation, receivedAt, deadline, noop)
-  completeLater(trigger, start(entry, input, ctx, env), target, deadline, env, failedLater)
+  const ctx = new CallbackContext(trigger, invocation, receivedAt, noop)
+  completeLater(trigger, start(entry, input, ctx, deadline, env), target, deadline, env, failedLater)
   return ackReply()
 }
 
@@ -220,9 +274,9 @@ export async function runDynamic(
     deferRequested = true
     resolveDeferred()
   }
-  const ctx = new CallbackContext(trigger, invocation, receivedAt, deadline, defer)
+  const ctx = new CallbackContext(trigger, invocation, receivedAt, defer)
   const { expired, cancel } = budget(remainingBudget(entry.timeoutMs, receivedAt))
-  const work = start(entry, input, ctx, env)
+  const work = start(entry, input, ctx, deadline, env)
   let first: unknown
   try {
     first = await Promise.race([work, expired, deferred])
