@@ -155,7 +155,9 @@ describe('a throwing logger never changes a reply', () => {
   })
 })
 
-describe('every failure on the callback path still reaches ISC and onCompletion', () => {
+// Real HTTP to a loopback ISC: on a busy machine a callback may need a retry (500 ms apart), so the
+// budget is generous; it only detects a callback that never comes.
+describe('every failure on the callback path still reaches ISC and onCompletion', { timeout: 30_000 }, () => {
   async function start(handler: Handler, onCompletion?: (report: CompletionReport) => void) {
     const isc = await loopback()
     const reports: CompletionReport[] = []
