@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runTsxChild } from '../child-process.test-helper.js'
 
 // A pending ASYNC invocation (handler done, callback failing and waiting to retry) costs at most
 // 10 KB. Measured in a child process started with --expose-gc, so the figure is the receiver's
@@ -8,29 +7,15 @@ import { describe, expect, it } from 'vitest'
 // whose first callback attempt got a 503, divided by 2,000. It includes the HTTP client's own
 // growth for 2,000 attempts made at once. Memory, not time: the machine's speed does not change it.
 
-const HELPER = fileURLToPath(new URL('./pending-memory.test-helper.ts', import.meta.url))
-const CORE = fileURLToPath(new URL('../..', import.meta.url))
 const LIMIT = 10 * 1024
 
-function measure(): Promise<{ pending: number; bytesPerInvocation: number; abandoned: number }> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', HELPER], {
-    cwd: CORE,
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function measure(): Promise<{ pending: number; bytesPerInvocation: number; abandoned: number }> {
+  const run = await runTsxChild(new URL('./pending-memory.test-helper.ts', import.meta.url), {
+    hangMs: 110_000,
+    nodeFlags: ['--expose-gc'],
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk
-  })
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout))
-      else reject(new Error(`the measuring process exited with ${code}: ${stderr}`))
-    })
-  })
+  if (run.code !== 0) throw new Error(`the measuring process exited with ${run.code}: ${run.stderr}`)
+  return JSON.parse(run.stdout)
 }
 
 describe('pending ASYNC invocations', () => {
