@@ -17,6 +17,13 @@ export {
   runAdapterContract,
 } from './adapter-contract.js'
 export { basic, bearer, ROTATED_TOKEN, TEST_BASIC, TEST_TOKEN } from './credentials.js'
+export {
+  DECISION,
+  DECISION_WITH_EXTRA,
+  type Decision,
+  type DecisionHandler,
+  INVOCATION_SECRET,
+} from './decisions.js'
 export { identityCreatedSample, invocationMetadata, preApprovalSample } from './fixtures.js'
 export { createGate, type Gate, settlesWithin } from './gate.js'
 export { handleHarness, httpHarness } from './harness.js'

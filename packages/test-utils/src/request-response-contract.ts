@@ -2,7 +2,6 @@ import {
   createTriggerReceiver,
   type RequestResponseOptions,
   type TriggerContext,
-  type TriggerOutput,
   type TriggerReceiver,
 } from '@isc-triggers/core'
 import { type FakeIsc, startFakeIsc } from '@isc-triggers/testing'
@@ -10,6 +9,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Harness, MakeHarness } from './adapter-contract.js'
 import { type HarnessResponse, post } from './contract-http.js'
 import { TEST_TOKEN } from './credentials.js'
+import {
+  DECISION,
+  DECISION_WITH_EXTRA,
+  type Decision,
+  type DecisionHandler,
+  INVOCATION_SECRET,
+} from './decisions.js'
 import { preApprovalSample } from './fixtures.js'
 import { createGate, type Gate, settlesWithin } from './gate.js'
 
@@ -18,13 +24,8 @@ import { createGate, type Gate, settlesWithin } from './gate.js'
 // handler finished" is shown by order of events, never by a clock. The completion client's own
 // behaviour (retries, tokens, deadlines, error callbacks) is tested once, in packages/tests.
 
-type Decision = TriggerOutput<'idn:access-request-pre-approval'>
-type Handler = (input: unknown, ctx: TriggerContext) => Decision | Promise<Decision>
-
-const DECISION: Decision = { approved: true, comment: 'Within policy', approver: 'svc-access-policy' }
-/** What handlers return: a key the output schema does not declare, which ISC must never get. */
-const DECISION_WITH_EXTRA = { ...DECISION, notForIsc: 'stripped' }
-const SECRET = '9d3b6a1e-0c4f-4e8a-b2d7-5f1c3e9a7b60'
+type Handler = DecisionHandler
+const SECRET = INVOCATION_SECRET
 /** A hang detector for replies that must not wait for the handler (generous: not a speed check). */
 const REPLY_BUDGET_MS = 4_000
 /** Within ISC's 10 s and far beyond REPLY_BUDGET_MS: only a deferral can explain an early 202. */

@@ -8,14 +8,18 @@ import {
   createTriggerReceiver,
   type RequestResponseOptions,
   type TriggerContext,
-  type TriggerOutput,
   toNodeHandler,
 } from '@isc-triggers/core'
 import {
   bearer,
   createGate,
+  DECISION,
+  DECISION_WITH_EXTRA,
+  type Decision,
+  type DecisionHandler,
   type FakeIscOptions,
   type Gate,
+  INVOCATION_SECRET,
   preApprovalSample,
   startFakeIsc,
   TEST_TOKEN,
@@ -32,13 +36,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 // awaited as events (the completion report, the fake ISC's accepted completion), and the only
 // clock assertions are lower bounds (Retry-After) or generous upper bounds (seconds).
 
-type Decision = TriggerOutput<'idn:access-request-pre-approval'>
-type Handler = (input: unknown, ctx: TriggerContext) => Decision | Promise<Decision>
-
-const DECISION: Decision = { approved: true, comment: 'Within policy', approver: 'svc-access-policy' }
-/** What handlers return: a key the output schema does not declare, which ISC must never get. */
-const DECISION_WITH_EXTRA = { ...DECISION, notForIsc: 'stripped' }
-const SECRET = '9d3b6a1e-0c4f-4e8a-b2d7-5f1c3e9a7b60'
+type Handler = DecisionHandler
+const SECRET = INVOCATION_SECRET
 /** A hang detector, not a speed check. */
 const GENEROUS_MS = 8_000
 
