@@ -33,3 +33,5 @@ export function positiveNumber(name: string, value: number | undefined, fallback
     throw new TriggerConfigError(`${name} must be a positive number`)
   return value
 }
+/** Longest wait for a queue to store a delivery by default (then 503). */
+export const DEFAULT_ENQUEUE_TIMEOUT_MS = 5_000

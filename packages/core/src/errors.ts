@@ -19,6 +19,7 @@ export type TriggerErrorCode =
   | 'BODY_CONSUMED'
   | 'RESPONSE_TIMEOUT'
   | 'SHUTTING_DOWN'
+  | 'QUEUE_UNAVAILABLE'
 
 /**
  * The one code → HTTP status table. Nothing else in the project decides an error status.
@@ -43,6 +44,7 @@ export const TRIGGER_ERROR_STATUS: Readonly<Record<TriggerErrorCode, number>> = 
   BODY_CONSUMED: 500,
   RESPONSE_TIMEOUT: 504,
   SHUTTING_DOWN: 503,
+  QUEUE_UNAVAILABLE: 503,
 })
 
 /** One problem found while validating a payload: where, and what kind. Never the value. */

@@ -29,10 +29,13 @@ export type { BodyStream } from './http/body-stream.js'
 export type { HeadersInput, TriggerHeaders } from './http/headers.js'
 export type { TriggerReply } from './http/reply.js'
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './node/node-handler.js'
+export type { QueuedDelivery, ReplyWatch, TriggerQueue } from './queue/queue-port.js'
+export type { QueuedDeliveryRunner, QueuedRunOptions } from './queue/queued-runner.js'
 export {
   type CloseOptions,
   type CloseReport,
   createTriggerReceiver,
+  queuedDeliveries,
   type TriggerReceiver,
   type TriggerReceiverOptions,
   type TriggerRequest,
@@ -49,6 +52,7 @@ export {
   type TriggerType,
 } from './schemas/define-trigger.js'
 export type {
+  EventHandlerOptions,
   HandlerOptions,
   RequestResponseOptions,
   TriggerContext,

@@ -19,6 +19,7 @@ it('exports exactly the public runtime API', () => {
       "createTriggerReceiver",
       "defineTrigger",
       "isTriggerError",
+      "queuedDeliveries",
       "toNodeHandler",
     ]
   `)

@@ -89,16 +89,31 @@ export type TriggerHandler<T extends AnyTrigger> = T extends RequestResponseTrig
  * { mode: 'sync', timeoutMs: 5000, fallback: { approved: false, comment: 'timed out', approver: 'svc' } }
  * { mode: 'async' }
  * { mode: 'dynamic', timeoutMs: 3000 }
+ * { mode: 'async', queue: false } // with a receiver `queue`: still decided in the web process
+ *
+ * With a receiver `queue`, ASYNC and DYNAMIC handlers run in workers (`queue: false` keeps one
+ * in the web process); SYNC ones always run in the web process.
  */
 export type RequestResponseOptions<Output> =
-  | { mode?: 'sync'; timeoutMs?: number; fallback?: Output }
-  | { mode: 'async' }
-  | { mode: 'dynamic'; timeoutMs?: number }
+  | { mode?: 'sync'; timeoutMs?: number; fallback?: Output; queue?: false }
+  | { mode: 'async'; queue?: boolean }
+  | { mode: 'dynamic'; timeoutMs?: number; queue?: boolean }
+
+/**
+ * The options of a fire-and-forget handler. `queue: false` runs it in the web process even when
+ * the receiver has a `queue` (by default, with a queue, it runs in a worker).
+ *
+ * @example
+ * receiver.on('idn:identity-created', handler, { queue: false })
+ */
+export interface EventHandlerOptions {
+  queue?: boolean
+}
 
 /** The options `receiver.on()` takes for trigger `T`. */
 export type HandlerOptions<T extends AnyTrigger> = T extends RequestResponseTrigger
   ? RequestResponseOptions<OutputOf<T>>
-  : Record<string, never>
+  : EventHandlerOptions
 
 /**
  * Where the receiver reports what it could not answer for itself (a handler that threw, a

@@ -22,6 +22,11 @@ export interface HandlerEntry {
   /** The validated fallback output of a SYNC handler, if any. */
   fallback: unknown
   hasFallback: boolean
+  /**
+   * False when registered with `{ queue: false }`: with a receiver `queue`, this handler still
+   * runs in the web process. (SYNC handlers always do.)
+   */
+  queued: boolean
 }
 
 const MODES: readonly string[] = ['sync', 'async', 'dynamic']
@@ -33,7 +38,7 @@ const MODES: readonly string[] = ['sync', 'async', 'dynamic']
 export function createHandlerEntry(
   trigger: AnyTrigger,
   handler: unknown,
-  options: { mode?: string; timeoutMs?: number; fallback?: unknown } | undefined,
+  options: { mode?: string; timeoutMs?: number; fallback?: unknown; queue?: boolean } | undefined,
 ): HandlerEntry {
   const where = `on(${trigger.id})`
   if (typeof handler !== 'function') throw new TriggerConfigError(`${where}: the handler must be a function`)
@@ -45,18 +50,28 @@ export function createHandlerEntry(
     timeoutMs: DEFAULT_REPLY_BUDGET_MS,
     fallback: undefined,
     hasFallback: false,
+    queued: true,
   }
   // Compiled now rather than on the first reply (checkedOutput uses the same compiled clone).
   if (trigger.type === 'request-response') compiledSchema(trigger.output)
   if (!options) return entry
+  if (options.queue !== undefined) {
+    if (typeof options.queue !== 'boolean')
+      throw new TriggerConfigError(`${where}: queue must be true or false`)
+    entry.queued = options.queue
+  }
   if (trigger.type === 'fire-and-forget') {
-    if (Object.keys(options).length > 0)
-      throw new TriggerConfigError(`${where}: a fire-and-forget handler takes no options`)
+    if (Object.keys(options).some((key) => key !== 'queue'))
+      throw new TriggerConfigError(`${where}: a fire-and-forget handler takes only { queue }`)
     return entry
   }
   if (options.mode !== undefined && !MODES.includes(options.mode))
     throw new TriggerConfigError(`${where}: mode must be 'sync', 'async' or 'dynamic'`)
   entry.mode = (options.mode as Mode | undefined) ?? 'sync'
+  if (entry.mode === 'sync' && options.queue === true)
+    throw new TriggerConfigError(
+      `${where}: a sync handler always runs in the web process (its reply cannot wait for a queue)`,
+    )
   if (options.timeoutMs !== undefined) {
     const ms = options.timeoutMs
     if (entry.mode === 'async')

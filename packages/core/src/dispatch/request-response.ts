@@ -45,7 +45,7 @@ function callbackTarget(invocation: TriggerInvocation | undefined, env: Dispatch
 }
 
 /** What ISC is told when the handler failed: generic, the details stay in the service's log. */
-const FAILED = { error: 'The subscriber failed to decide' } as const
+export const FAILED = { error: 'The subscriber failed to decide' } as const
 const INVALID = { error: 'The subscriber returned an invalid decision' } as const
 const LATE = { error: 'The subscriber did not decide before the deadline' } as const
 
@@ -61,7 +61,7 @@ function tellFailed(failed: () => void): void {
  * sendable as JSON), or an error. Never rejects, whatever the handler threw or returned and
  * whatever the logger does: every failure still becomes `{ error }` for ISC.
  */
-async function decide(
+export async function decide(
   trigger: RequestResponseTrigger,
   work: Promise<unknown>,
   env: DispatchEnv,
@@ -172,7 +172,7 @@ export function handlerLimit(deadline: number, env: DispatchEnv): number {
  * while the handler does (cleared once it settles), so a pending callback keeps no timer of its
  * own for an hour, and a signal first read after the handler settled starts none.
  */
-class CallbackContext extends LazySignal implements TriggerContext<RequestResponseTrigger> {
+export class CallbackContext extends LazySignal implements TriggerContext<RequestResponseTrigger> {
   #timer: NodeJS.Timeout | undefined
 
   constructor(

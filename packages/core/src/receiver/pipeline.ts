@@ -9,6 +9,7 @@ import { normaliseHeaders, type TriggerHeaders } from '../http/headers.js'
 import { parseBody, tooLarge } from '../http/json-body.js'
 import { assertIdentityEncoding, assertJsonContentType } from '../http/media-type.js'
 import type { TriggerReply } from '../http/reply.js'
+import { enqueueDelivery, goesToQueue, queuedDelivery } from '../queue/enqueue.js'
 import type { TriggerInvocation } from '../types.js'
 import type { HandlerRegistry } from './handler-registry.js'
 import type { Lifecycle } from './lifecycle.js'
@@ -19,7 +20,8 @@ import { noteRefusal, type RefusalEnv, replyToError } from './rejection.js'
 /**
  * One delivery's way through the receiver, in DESIGN.md's order: method, credentials, shutdown,
  * media type and encoding, the trigger named in the URL, the declared length, the body (read within
- * the limits), JSON, `_metadata`, the trigger's schema, dedupe, dispatch. Synchronous wherever
+ * the limits), JSON, `_metadata`, the trigger's schema, dedupe, then dispatch (or, with a
+ * `queue`, the store). Synchronous wherever
  * nothing waits: each promise on the way would cost every request a microtask.
  *
  * @example
@@ -31,6 +33,11 @@ export class DeliveryPipeline {
   readonly #lifecycle: Lifecycle
   readonly #refusals: RefusalEnv
   readonly #env: DispatchEnv
+
+  /** What dispatch needs, shared with the worker side (queuedDeliveries). */
+  get env(): DispatchEnv {
+    return this.#env
+  }
 
   constructor(settings: ReceiverSettings, handlers: HandlerRegistry, lifecycle: Lifecycle) {
     this.#settings = settings
@@ -158,6 +165,13 @@ export class DeliveryPipeline {
       const key = dedupe
         ? dedupeKey(dedupe.options, trigger, payload, invocation, this.#env.logger)
         : undefined
+      const queue = this.#settings.queue
+      if (queue && goesToQueue(entry)) {
+        const delivery = queuedDelivery(entry, input, invocation, receivedAt, key, this.#env)
+        return enqueueDelivery(queue, delivery, entry, this.#env).catch((error: unknown) => {
+          throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
+        })
+      }
       if (dedupe === undefined || key === undefined)
         return dispatch(entry, payload, invocation, receivedAt, this.#env)
       const claim = { store: dedupe.options.store, key, ttlMs: dedupe.ttlMs, timeoutMs: dedupe.timeoutMs }

@@ -15,6 +15,7 @@ import { TriggerConfigError } from '../errors.js'
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from '../http/auth.js'
 import type { ReadLimits } from '../http/body-stream.js'
 import { DeadlineQueue } from '../http/deadline-queue.js'
+import type { TriggerQueue } from '../queue/queue-port.js'
 import type { FireAndForgetTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerLogger } from '../types.js'
 import type { TriggerRejection } from './rejection.js'
@@ -48,8 +49,9 @@ export interface TriggerReceiverOptions {
    * Receives each authenticated delivery that is refused (400, 404, 408, 413, 415) with its raw
    * body ({@link TriggerRejection}), before the error reply: ISC never redelivers, so this is how
    * you keep it. The reply waits for a returned promise, at most 5 s; a hook that throws or rejects
-   * is logged (error name and message) and the reply stays the same. Never called for 401, 405,
-   * 409 or 5xx. Without it, `logger.warn` reports each refusal (trigger, status, code, issue paths
+   * is logged (error name and message) and the reply stays the same. Also called for the 503 of a
+   * delivery that arrived after `close()` or that the `queue` could not store. Never called for
+   * 401, 405, 409 or the 5xx of a handler that ran. Without it, `logger.warn` reports each refusal (trigger, status, code, issue paths
    * and codes; never the body or its values).
    *
    * @example
@@ -71,6 +73,18 @@ export interface TriggerReceiverOptions {
    * not redeliver, so losing an event is worse than running it twice.
    */
   dedupe?: DedupeOptions
+  /**
+   * Stores deliveries for workers instead of running their handlers here: ISC gets `200 {}` only
+   * once a delivery is stored (503 when it cannot be, with the delivery handed to `onRejected`),
+   * and a worker (`startTriggerWorker` of `@isc-triggers/bullmq`) runs the handler. Applies to
+   * fire-and-forget, ASYNC and DYNAMIC handlers not registered with `{ queue: false }`; SYNC
+   * handlers always run here. With a queue, a fire-and-forget delivery's `dedupe.key` becomes its
+   * job's id (one job per key) and the dedupe store is not asked for queued deliveries.
+   *
+   * @example
+   * queue: bullmqQueue({ connection: { host: '127.0.0.1', port: 6379 }, name: 'isc-triggers', sealKey: process.env.ISC_JOB_KEY! })
+   */
+  queue?: TriggerQueue
 }
 
 /** A receiver's options checked once, with every default applied. */
@@ -87,6 +101,8 @@ export interface ReceiverSettings {
   allowedCallbackOrigins: ReadonlySet<string>
   /** How long after receipt an ASYNC/DYNAMIC invocation may be completed. */
   deadlineMs: number
+  /** Where deliveries are stored for workers; undefined without `queue`. */
+  queue: TriggerQueue | undefined
 }
 
 const consoleLogger: TriggerLogger = {
@@ -118,6 +134,14 @@ export function resolveReceiverOptions(options: TriggerReceiverOptions): Receive
     throw new TriggerConfigError(
       'dedupe.store must be a DedupeStore (createMemoryDedupeStore(), createRedisDedupeStore(client))',
     )
+  const queue = options.queue
+  if (
+    queue !== undefined &&
+    (typeof queue?.enqueue !== 'function' ||
+      typeof queue.watchReply !== 'function' ||
+      typeof queue.close !== 'function')
+  )
+    throw new TriggerConfigError('queue must be a TriggerQueue (bullmqQueue({ connection, name, sealKey }))')
   const completion = options.completion ?? {}
   const client = createCompletionClient(completion)
   return {
@@ -138,5 +162,6 @@ export function resolveReceiverOptions(options: TriggerReceiverOptions): Receive
     completion: client,
     allowedCallbackOrigins: normaliseOrigins(completion.allowedCallbackOrigins),
     deadlineMs: completion.deadlineMs ?? DEFAULT_INVOCATION_DEADLINE_MS,
+    queue,
   }
 }

@@ -1,8 +1,9 @@
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../defaults.js'
-import { isTriggerError } from '../errors.js'
+import { isTriggerError, TriggerConfigError } from '../errors.js'
 import type { BodyStream } from '../http/body-stream.js'
 import { type HeadersInput, normaliseHeaders } from '../http/headers.js'
 import type { TriggerReply } from '../http/reply.js'
+import { createQueuedRunner, type QueuedDeliveryRunner } from '../queue/queued-runner.js'
 import type { Catalog } from '../schemas/catalog/index.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
 import type { HandlerOptions, TriggerHandler } from '../types.js'
@@ -94,10 +95,11 @@ export interface TriggerReceiver {
    */
   fetch(request: Request, trigger?: string): Promise<Response>
   /**
-   * Stops accepting deliveries (503 from now on) and waits for in-flight handlers and pending
-   * ASYNC/DYNAMIC callbacks, up to `timeoutMs`; then stops what is left: every running handler's
+   * Stops accepting deliveries (503 from now on) and waits for in-flight handlers, pending
+   * enqueues and pending ASYNC/DYNAMIC callbacks, up to `timeoutMs`; then stops what is left: every running handler's
    * `ctx.signal` aborts, every callback still retrying stops (outcome `abandoned`) and its timers
-   * are cleared, so the process can exit. The report counts what was stopped.
+   * are cleared, so the process can exit. The report counts what was stopped. A `queue`'s
+   * connections are closed last.
    *
    * @example
    * process.on('SIGTERM', () => receiver.close().then(() => server.close()))
@@ -111,6 +113,9 @@ export interface TriggerReceiver {
  */
 export const replyTo = Symbol('isc-triggers.replyTo')
 
+/** The receiver's worker side, for {@link queuedDeliveries} (not exported from the package). */
+const workerSide = Symbol('isc-triggers.workerSide')
+
 /** A receiver with the callback entry point. */
 export interface ReplyingReceiver extends TriggerReceiver {
   [replyTo](request: TriggerRequest, send: (reply: TriggerReply) => void): void
@@ -121,6 +126,8 @@ class Receiver implements ReplyingReceiver {
   readonly #handlers: HandlerRegistry
   readonly #lifecycle: Lifecycle
   readonly #pipeline: DeliveryPipeline
+  readonly #queue: ReceiverSettings['queue']
+  readonly [workerSide]: QueuedDeliveryRunner
 
   constructor(options: TriggerReceiverOptions) {
     const settings = resolveReceiverOptions(options)
@@ -128,6 +135,8 @@ class Receiver implements ReplyingReceiver {
     this.#handlers = new HandlerRegistry(settings.onUnknownTrigger)
     this.#lifecycle = new Lifecycle(settings.logger)
     this.#pipeline = new DeliveryPipeline(settings, this.#handlers, this.#lifecycle)
+    this.#queue = settings.queue
+    this[workerSide] = createQueuedRunner(settings.queue, this.#handlers, this.#pipeline.env)
   }
 
   on(target: string | AnyTrigger, handler: unknown, options?: object): TriggerReceiver {
@@ -163,9 +172,41 @@ class Receiver implements ReplyingReceiver {
     return new Response(reply.body, { status: reply.status, headers: reply.headers })
   }
 
-  close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS }: CloseOptions = {}): Promise<CloseReport> {
-    return this.#lifecycle.close(timeoutMs)
+  async close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS }: CloseOptions = {}): Promise<CloseReport> {
+    const report = await this.#lifecycle.close(timeoutMs)
+    // Every delivery is answered (its enqueue done or given up): the queue's connections can go.
+    await this.#closeQueue()
+    return report
   }
+
+  #queueClosed: Promise<void> | undefined
+
+  #closeQueue(): Promise<void> {
+    this.#queueClosed ??= (async () => {
+      try {
+        await this.#queue?.close()
+      } catch (error) {
+        this[workerSide].logger.error('The queue failed to close', { error })
+      }
+    })()
+    return this.#queueClosed
+  }
+}
+
+/**
+ * The worker side of a receiver: what a queue engine's worker uses to run stored deliveries
+ * through the receiver's handlers and completion client. Throws TriggerConfigError for anything
+ * not made by `createTriggerReceiver`.
+ *
+ * @example
+ * const runner = queuedDeliveries(receiver)
+ * await runner.run(delivery, { signal })
+ */
+export function queuedDeliveries(receiver: TriggerReceiver): QueuedDeliveryRunner {
+  const runner = (receiver as Partial<Receiver> | null)?.[workerSide]
+  if (!runner)
+    throw new TriggerConfigError('queuedDeliveries needs a receiver made by createTriggerReceiver()')
+  return runner
 }
 
 /**

@@ -50,6 +50,7 @@ export const REJECTION_HOOK_BUDGET_MS = 5_000
  */
 const REFUSALS: ReadonlySet<TriggerErrorCode> = new Set<TriggerErrorCode>([
   'SHUTTING_DOWN',
+  'QUEUE_UNAVAILABLE',
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',
   'REQUEST_TIMEOUT',
@@ -72,7 +73,7 @@ const refusals = new WeakMap<TriggerError, Refusal>()
 
 /**
  * Notes that `error` refused an authenticated delivery whose body is `raw`, when it is one of the
- * refusals above; the first note wins. Called only on the error path. Returns `error` to rethrow.
+ * refusals above (a 503 for a delivery the queue could not store is one); the first note wins. Called only on the error path. Returns `error` to rethrow.
  */
 export function noteRefusal(
   error: unknown,
