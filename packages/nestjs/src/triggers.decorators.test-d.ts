@@ -30,4 +30,21 @@ export class Handlers {
   partialFallback() {
     return { approved: true, comment: 'ok', approver: 'svc' }
   }
+
+  // With a receiver `queue`: kept in the web process, as receiver.on(..., { queue: false }).
+  @OnTrigger('idn:identity-attributes-changed', { queue: false })
+  inWebProcess(input: TriggerInput<'idn:identity-attributes-changed'>) {
+    return input.identity.id
+  }
+
+  @OnTrigger('idn:access-request-dynamic-approver', { mode: 'dynamic', timeoutMs: 3000, queue: false })
+  dynamicInWebProcess() {
+    return { id: '2c91808b6ef1d43e016efba0ce470906', name: 'Adam Kennedy', type: 'IDENTITY' as const }
+  }
+
+  // @ts-expect-error a SYNC handler always runs in the web process: `queue: true` is refused
+  @OnTrigger('idn:access-request-pre-approval', { mode: 'sync', queue: true })
+  syncQueued() {
+    return { approved: true, comment: 'ok', approver: 'svc' }
+  }
 }

@@ -4,7 +4,10 @@ import { RouterModule } from '@nestjs/core'
 
 /**
  * Options of `TriggersModule.forRoot()` / the factory of `forRootAsync()`: the receiver's options
- * (`auth`, `bodyLimit`, `completion`, ...), or a receiver you created yourself.
+ * (`auth`, `bodyLimit`, `completion`, `queue`, ...), or a receiver you created yourself.
+ *
+ * @example
+ * { auth: { type: 'bearer', tokens: [token] }, queue: bullmqQueue({ connection, sealKey }), requireHandlers: ['idn:access-request-pre-approval'] }
  */
 export type TriggersModuleOptions = (TriggerReceiverOptions | { receiver: TriggerReceiver }) & {
   /**

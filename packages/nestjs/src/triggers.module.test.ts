@@ -20,6 +20,7 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
 import { Test } from '@nestjs/testing'
 import type { Request, Response } from 'express'
 import request from 'supertest'
@@ -204,6 +205,30 @@ describe('TriggersModule', () => {
     expect(app.get(Journal).entries).toHaveLength(0)
     await post(app, '/custom/identity-created', sampleInput('idn:identity-created')).expect(200)
     expect(app.get(Journal).entries).toHaveLength(1)
+  })
+
+  it('registers the @OnTrigger methods in an application context without HTTP (a worker process)', async () => {
+    @Module({
+      imports: [TriggersModule.forRoot({ auth, logger: false })],
+      providers: [Journal, IdentityHandlers],
+    })
+    class WorkerModule {}
+    const context = await NestFactory.createApplicationContext(WorkerModule, {
+      logger: false,
+      abortOnError: false,
+    })
+    try {
+      const reply = await context.get<TriggerReceiver>(TRIGGER_RECEIVER).handle({
+        method: 'POST',
+        headers: { authorization: bearer(TEST_TOKEN) },
+        body: JSON.stringify(sampleInput('idn:identity-created')),
+        trigger: 'identity-created',
+      })
+      expect(reply.status).toBe(200)
+      expect(context.get(Journal).entries).toEqual(['welcome Ada Lovelace via idn:identity-created'])
+    } finally {
+      await context.close()
+    }
   })
 
   it('closes the receiver when the application shuts down: later deliveries get 503', async () => {
