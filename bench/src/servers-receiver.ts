@@ -1,9 +1,16 @@
-import { createTriggerReceiver } from '@isc-triggers/core'
+import { createTriggerReceiver, type TriggerQueue } from '@isc-triggers/core'
 import { DECISION, TOKEN } from './payloads.js'
 
-/** A receiver with the three benchmark triggers, auth and validation on. */
-export function benchReceiver() {
-  const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: [TOKEN] }, logger: false })
+/**
+ * A receiver with the three benchmark triggers, auth and validation on. With `queue`, the
+ * fire-and-forget deliveries are stored for workers (the SYNC one still runs in process).
+ */
+export function benchReceiver(queue?: TriggerQueue) {
+  const receiver = createTriggerReceiver({
+    auth: { type: 'bearer', tokens: [TOKEN] },
+    logger: false,
+    ...(queue ? { queue } : {}),
+  })
   receiver.on('idn:identity-created', () => {})
   receiver.on('idn:post-provisioning', () => {})
   receiver.on('idn:access-request-pre-approval', () => DECISION)

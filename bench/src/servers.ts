@@ -14,6 +14,7 @@ import express from 'express'
 import Koa from 'koa'
 import { DECISION, TOKEN } from './payloads.js'
 import { nestScenarios } from './servers-nest.js'
+import { queuedScenarios } from './servers-queued.js'
 import { benchReceiver } from './servers-receiver.js'
 
 const EXPECTED = `Bearer ${TOKEN}`
@@ -122,4 +123,5 @@ export const scenarios: Record<string, () => Server | Promise<Server>> = {
     return createServer(app.callback())
   },
   ...nestScenarios,
+  ...queuedScenarios,
 }
