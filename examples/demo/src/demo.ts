@@ -20,6 +20,7 @@ import {
   sampleOutputs,
   startFakeIsc,
 } from '@isc-triggers/testing'
+import { crashTour } from './crash-tour.js'
 
 interface Delivery {
   trigger: string
@@ -301,6 +302,7 @@ async function main() {
     logsOf.push([service.name, logs])
   }
   failures += await catalogTour()
+  failures += await crashTour()
   console.log('\nWhat the services logged (the handlers ran; rejected deliveries reached none):')
   for (const [name, logs] of logsOf) for (const line of logs) console.log(`  ${name.padEnd(8)}| ${line}`)
   console.log(
