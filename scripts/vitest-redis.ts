@@ -31,7 +31,12 @@ function installed(): boolean {
 async function ready(port: number): Promise<void> {
   for (let tries = 0; tries < 200; tries++) {
     try {
-      if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG')
+      if (
+        execFileSync('redis-cli', ['-p', String(port), 'ping'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'], // "Could not connect" until it is up
+        }).trim() === 'PONG'
+      )
         return
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 50))

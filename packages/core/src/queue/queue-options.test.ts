@@ -130,6 +130,14 @@ describe('the queue options, checked at start-up', () => {
     )
   })
 
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5000'])(
+    'a queue whose enqueueTimeoutMs is %s is a TriggerConfigError (Node would fire its timer after 1 ms)',
+    (enqueueTimeoutMs) => {
+      const queue = { ...memoryQueue(), enqueueTimeoutMs: enqueueTimeoutMs as number }
+      expect(() => createTriggerReceiver({ auth, logger: false, queue })).toThrow(TriggerConfigError)
+    },
+  )
+
   it('the double itself is a TriggerQueue', () => {
     expect(() => createTriggerReceiver({ auth, logger: false, queue: memoryQueue() })).not.toThrow()
   })

@@ -64,8 +64,11 @@ export interface TriggerQueue {
   /** DYNAMIC: starts watching for the worker's decision (see {@link ReplyWatch}). */
   watchReply(delivery: QueuedDelivery): ReplyWatch
   /**
-   * Longest wait for `enqueue`, in ms (default 5000): a store that does not answer in time is a
-   * 503, never a request left hanging. A store that is still connecting is waited for within it.
+   * Longest wait for `enqueue`, in ms (default 5000; at most 2^31-1): a store that does not
+   * answer in time is a 503, never a request left hanging. A store that is still connecting is
+   * waited for within it. The late `enqueue` is not cancelled: if it stores the delivery after
+   * all, a worker runs it although ISC got a 503 and `onRejected` got the delivery (so a replay
+   * from `onRejected` may run it twice; the job id, from the dedupe key, can tell).
    */
   readonly enqueueTimeoutMs?: number
   /** Releases the queue's connections; `receiver.close()` calls it once deliveries are answered. */

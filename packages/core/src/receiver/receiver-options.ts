@@ -105,6 +105,9 @@ export interface ReceiverSettings {
   queue: TriggerQueue | undefined
 }
 
+/** Node's longest timer: a longer (or non-finite) delay fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 const consoleLogger: TriggerLogger = {
   error: (message, details) => console.error(`[isc-triggers] ${message}`, details ?? ''),
   warn: (message, details) => console.warn(`[isc-triggers] ${message}`, details ?? ''),
@@ -142,6 +145,14 @@ export function resolveReceiverOptions(options: TriggerReceiverOptions): Receive
       typeof queue.close !== 'function')
   )
     throw new TriggerConfigError('queue must be a TriggerQueue (bullmqQueue({ connection, name, sealKey }))')
+  const enqueueMs = queue?.enqueueTimeoutMs
+  if (
+    enqueueMs !== undefined &&
+    !(typeof enqueueMs === 'number' && enqueueMs > 0 && enqueueMs <= MAX_TIMER_MS)
+  )
+    throw new TriggerConfigError(
+      `queue.enqueueTimeoutMs must be a number of ms between 1 and ${MAX_TIMER_MS}`,
+    )
   const completion = options.completion ?? {}
   const client = createCompletionClient(completion)
   return {
