@@ -56,7 +56,10 @@ export function postAsync(
 }
 
 /**
- * Posts until the delivery is stored (200), as ISC retries a 503; at most `tries` times.
+ * Posts until the delivery is stored (200); at most `tries` times. ISC itself never resends: a
+ * 503 (the store did not answer within enqueueTimeoutMs, which only an overloaded test machine
+ * makes likely) is a refusal ISC would log, not a loss these tests look for, and resending keeps
+ * their counts about what was acknowledged.
  *
  * @example
  * await untilStored(() => postEvent(web.base, 'ev-1'))
