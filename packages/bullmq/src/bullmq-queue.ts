@@ -1,53 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import {
-  type QueuedDelivery,
-  type ReplyWatch,
-  TriggerConfigError,
-  type TriggerQueue,
-} from '@isc-triggers/core'
+import type { QueuedDelivery, ReplyWatch, TriggerQueue } from '@isc-triggers/core'
 import { type ConnectionOptions, Queue } from 'bullmq'
 import { jobIdFor } from './job-id.js'
+import { type BullmqQueueOptions, type ResolvedQueueOptions, resolveQueueOptions } from './queue-options.js'
 import { ReplyChannel, type ReplyMessage } from './reply-channel.js'
-import { createSealer, type Sealer } from './seal.js'
+import type { Sealer } from './seal.js'
 import { type StoredJob, toStoredJob } from './stored-job.js'
-
-/**
- * Options of {@link bullmqQueue}.
- *
- * @example
- * {
- *   connection: { host: '127.0.0.1', port: 6379 }, name: 'isc-triggers',
- *   sealKey: process.env.ISC_JOB_KEY!, attempts: 10,
- * }
- */
-export interface BullmqQueueOptions {
-  /** Where Redis is: BullMQ's connection options (`{ host, port }`, `{ url }`) or an ioredis client. */
-  connection: ConnectionOptions
-  /** The BullMQ queue's name; default `isc-triggers`. Web process and workers must agree. */
-  name?: string
-  /** BullMQ's key prefix; default `bull`. */
-  prefix?: string
-  /**
-   * Seals each ASYNC/DYNAMIC invocation's secret in Redis with AES-256-GCM: 32 bytes, as a
-   * Buffer, 64 hex characters or base64 (`openssl rand -base64 32`). Required: `false` (said
-   * explicitly) stores secrets in clear. Every worker needs the same key.
-   */
-  sealKey: string | Uint8Array | false
-  /** Runs of a failing handler before its job stays in the failed set; default 10. */
-  attempts?: number
-  /**
-   * The wait before retry n: about `delayMs * 2^(n-1)`, less up to `jitter` (0..1) of it at
-   * random; default 1000 ms and 0.5.
-   */
-  backoff?: { delayMs?: number; jitter?: number }
-  /**
-   * How long a completed job is kept (its id then still stops a duplicate delivery); default
-   * 24 h, like the dedupe TTL. Failed jobs are kept until you remove them (the dead letters).
-   */
-  keepCompletedMs?: number
-  /** Longest wait to store a delivery before ISC gets a 503; default 5000 ms (see TriggerQueue). */
-  enqueueTimeoutMs?: number
-}
 
 /** @internal What a worker reads from the queue the receiver was given. */
 export const QUEUE_SETTINGS = Symbol('isc-triggers.bullmq.settings')
@@ -61,50 +19,32 @@ export interface QueueSettings {
   replies: ReplyChannel
 }
 
+/** How much sooner than core's enqueue limit this queue gives up on an add. */
+const GIVE_UP_EARLY_MS = 100
+
 /** The receiver's hard limit for a reply: a claim still unanswered then is given up (202). */
 const ISC_LAST_MOMENT_MS = 9_500
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw new TriggerConfigError(`bullmqQueue: ${name} must be a positive number`)
-  return value
-}
 
 class BullmqTriggerQueue implements TriggerQueue {
   readonly enqueueTimeoutMs: number
   readonly [QUEUE_SETTINGS]: QueueSettings
   readonly #queue: Queue
-  readonly #jobOptions: object
+  readonly #jobOptions: ResolvedQueueOptions['jobOptions']
   #closed: Promise<void> | undefined
 
   constructor(options: BullmqQueueOptions) {
-    if (!options || typeof options !== 'object' || !options.connection)
-      throw new TriggerConfigError('bullmqQueue needs { connection, sealKey }')
-    const sealer = createSealer(options.sealKey)
-    const name = options.name ?? 'isc-triggers'
-    const prefix = options.prefix ?? 'bull'
-    const attempts = Math.round(positive('attempts', options.attempts, 10))
-    const delay = positive('backoff.delayMs', options.backoff?.delayMs, 1_000)
-    const jitter = options.backoff?.jitter ?? 0.5
-    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))
-      throw new TriggerConfigError('bullmqQueue: backoff.jitter must be between 0 and 1')
-    const keepMs = positive('keepCompletedMs', options.keepCompletedMs, 24 * 60 * 60 * 1000)
-    this.enqueueTimeoutMs = positive('enqueueTimeoutMs', options.enqueueTimeoutMs, 5_000)
-    this.#queue = new Queue(name, { connection: options.connection, prefix })
+    const resolved = resolveQueueOptions(options)
+    const { connection, name, prefix } = resolved
+    this.enqueueTimeoutMs = resolved.enqueueTimeoutMs
+    this.#queue = new Queue(name, { connection, prefix })
     this.#queue.on('error', () => {}) // a failed add rejects its own promise; ioredis reconnects
-    this.#jobOptions = {
-      attempts,
-      backoff: { type: 'exponential', delay, jitter },
-      removeOnComplete: { age: Math.ceil(keepMs / 1000) },
-      removeOnFail: false,
-    }
+    this.#jobOptions = resolved.jobOptions
     this[QUEUE_SETTINGS] = {
-      connection: options.connection,
+      connection,
       name,
       prefix,
-      sealer,
-      replies: new ReplyChannel(options.connection, prefix, name),
+      sealer: resolved.sealer,
+      replies: new ReplyChannel(connection, prefix, name),
     }
   }
 
@@ -113,10 +53,37 @@ class BullmqTriggerQueue implements TriggerQueue {
     return this.#queue
   }
 
-  async enqueue(delivery: QueuedDelivery): Promise<void> {
+  /**
+   * Adds the job, or gives up a little before core's `enqueueTimeoutMs` (so this gives up
+   * first, and the 503 goes out after it). An add that finishes after giving up (ioredis resends
+   * commands once Redis is back) has its job removed: ISC was told 503 and `onRejected` has the
+   * delivery, so a worker must not run it too. (A worker that took the job in between keeps it.)
+   */
+  enqueue(delivery: QueuedDelivery): Promise<void> {
     const data: StoredJob = toStoredJob(delivery, this[QUEUE_SETTINGS].sealer)
     // An existing job id is not added again: a duplicate delivery is stored once.
-    await this.#queue.add(delivery.trigger, data, { ...this.#jobOptions, jobId: jobIdFor(delivery) })
+    const adding = this.#queue.add(delivery.trigger, data, { ...this.#jobOptions, jobId: jobIdFor(delivery) })
+    return new Promise<void>((resolve, reject) => {
+      let gaveUp = false
+      const timer = setTimeout(
+        () => {
+          gaveUp = true
+          reject(new Error(`The job was not stored within ${this.enqueueTimeoutMs} ms`))
+        },
+        Math.max(1, this.enqueueTimeoutMs - GIVE_UP_EARLY_MS),
+      )
+      adding.then(
+        (job) => {
+          clearTimeout(timer)
+          if (!gaveUp) return resolve()
+          job.remove().catch(() => {}) // active already, or gone: nothing more to do
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
+    })
   }
 
   watchReply(delivery: QueuedDelivery): ReplyWatch {

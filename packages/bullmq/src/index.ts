@@ -1,2 +1,3 @@
-export { type BullmqQueueOptions, bullmqQueue } from './bullmq-queue.js'
+export { bullmqQueue } from './bullmq-queue.js'
+export type { BullmqQueueOptions } from './queue-options.js'
 export { startTriggerWorker, type TriggerWorker, type TriggerWorkerOptions } from './trigger-worker.js'

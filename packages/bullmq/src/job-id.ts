@@ -18,5 +18,6 @@ export function jobIdFor(delivery: Pick<QueuedDelivery, 'key'>): string {
   if (key === undefined || key === '') return `isc-${randomUUID()}`
   const mapped = key.replaceAll('%', '%25').replaceAll(':', '%3A')
   if (mapped.length <= LONGEST_KEY) return `isc-${mapped}`
-  return `isc-sha256-${createHash('sha256').update(key).digest('hex')}`
+  // '%h' never appears in an escaped key (every '%' there is '%25' or '%3A'): no key maps here.
+  return `isc-%h-${createHash('sha256').update(key).digest('hex')}`
 }

@@ -78,7 +78,7 @@ export function createSealer(sealKey: string | Uint8Array | false | undefined): 
         ]).toString('utf8')
       } catch {
         throw new Error(
-          'The invocation secret could not be unsealed: this worker sealKey is not the one that sealed the job',
+          "The invocation secret could not be unsealed: this worker's sealKey is not the one that sealed the job",
         )
       }
     },

@@ -6,7 +6,7 @@ import {
   TriggerConfigError,
   type TriggerReceiver,
 } from '@isc-triggers/core'
-import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq'
+import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq'
 import { queueSettings } from './bullmq-queue.js'
 import { INLINE_GRACE_MS } from './reply-channel.js'
 import { fromStoredJob, type StoredJob } from './stored-job.js'
@@ -76,6 +76,7 @@ export function startTriggerWorker(
     throw new TriggerConfigError('startTriggerWorker needs a receiver created with queue: bullmqQueue(...)')
   const { sealer, replies } = settings
   const stopping = new AbortController()
+  let closing = false
 
   async function decide(job: Job<StoredJob>, delivery: QueuedDelivery, signal: AbortSignal | undefined) {
     const attempts = job.opts.attempts ?? 1
@@ -111,7 +112,13 @@ export function startTriggerWorker(
     return (await replies.claim(id, 'callback', ttl)) === 'callback'
   }
 
-  async function process(job: Job<StoredJob>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> {
+  async function process(job: Job<StoredJob>, token?: string, signal?: AbortSignal): Promise<JobOutcome> {
+    // BullMQ may hand a closing worker one more job (a fetch already waiting on Redis when close()
+    // began): put it back for another worker rather than start it.
+    if (closing && token !== undefined) {
+      await job.moveToDelayed(Date.now(), token)
+      throw new DelayedError()
+    }
     let delivery: QueuedDelivery
     try {
       delivery = fromStoredJob(job.data, sealer)
@@ -189,6 +196,7 @@ export function startTriggerWorker(
     worker,
     close({ timeoutMs = 10_000 } = {}) {
       closed ??= (async () => {
+        closing = true
         const timer = setTimeout(() => stopping.abort(), timeoutMs)
         try {
           await worker.close()

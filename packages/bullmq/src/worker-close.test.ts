@@ -3,7 +3,7 @@ import { type FakeIsc, startFakeIsc } from '@isc-triggers/testing'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { type BullmqQueueOptions, bullmqQueue } from './bullmq-queue.js'
+import { bullmqQueue } from './bullmq-queue.js'
 import {
   deliverIdentity,
   deliverInvocation,
@@ -11,6 +11,7 @@ import {
   PRE_APPROVAL,
   TOKEN,
 } from './queue-fixture.test-helper.js'
+import type { BullmqQueueOptions } from './queue-options.js'
 import {
   connection,
   describeWithRedis,

@@ -1,6 +1,7 @@
 import { createTriggerReceiver, type TriggerReceiver } from '@isc-triggers/core'
 import { Redis } from 'ioredis'
-import { type BullmqQueueOptions, bullmqQueue } from '../bullmq-queue.js'
+import { bullmqQueue } from '../bullmq-queue.js'
+import type { BullmqQueueOptions } from '../queue-options.js'
 import { KILL_TOKEN, type KillChildConfig, killKeys } from './kill-config.fixture.js'
 
 /** A promise that never settles: the handler is "stuck" until its process is killed. */
