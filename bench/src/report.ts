@@ -10,8 +10,7 @@ deliveries are stored through \`receiver.handle()\`, 32 at a time):
   delivery than without a queue (BullMQ's job object and option packing, ioredis' command
   encoding, and the socket write to Redis, the largest single item), where the in-process handler
   call costs a few µs. On two cores shared by the server, Redis and autocannon, that CPU, not
-  the wait for Redis, is what lowers the queued rows; the slower the framework's own path (Express),
-  the smaller the share it takes.
+  the wait for Redis, is what lowers the queued rows.
 - Tried without effect: ioredis' auto-pipelining on the queue's connection, and BullMQ's
   \`addBulk\` for 32 jobs at once (the per-job script and encoding remain).
 - What would change it: Redis on its own core or host, as in production (its share then leaves
@@ -19,8 +18,9 @@ deliveries are stored through \`receiver.handle()\`, 32 at a time):
   delivery.
 - Workers: each job is two Redis scripts (taken, then finished with the next one fetched) and the
   input's validation again in the worker. With a handler that does nothing, Redis and the two
-  cores are the limit, so a second worker process on the same two cores adds little; workers on
-  other machines would scale until Redis' one thread is busy.
+  cores are the limit, so a second worker process on the same two cores adds nothing (it competes
+  with the first and with Redis for them); workers on other machines would scale until Redis' one
+  thread is busy. Handlers that wait on I/O gain from more workers and higher concurrency.
 `
 
 /** What one full run measured, as markdown lines or text. */
@@ -51,7 +51,7 @@ export function benchmarksMarkdown({
 }: ReportParts): string {
   return `# Benchmarks
 
-Produced by \`pnpm bench\` (bench/src/run.ts, about four minutes); rerun it to refresh this file.
+Produced by \`pnpm bench\` (bench/src/run.ts, about five minutes); rerun it to refresh this file.
 \`pnpm bench --quick\` runs every scenario briefly (CI does, to catch a broken benchmark, not to measure).
 
 ## How to read it
