@@ -22,9 +22,40 @@ const versions = {
   jest: '30.5.2',
   express: '5.3.0',
   zod: '4.6.7',
+  bullmq: '6.7.0',
   '@types/express': '5.0.6',
   '@types/node': '^20.19.0',
 }
+
+// The durable queue: a web receiver and a worker in one process, on CI's Redis (REDIS_URL).
+const durable = (load) => `${load}
+async function main() {
+  if (typeof bullmqQueue !== 'function' || typeof startTriggerWorker !== 'function') throw new Error('exports missing')
+  if (!process.env.REDIS_URL) return console.log('durable: REDIS_URL not set, exports checked only')
+  const name = 'smoke-' + process.pid
+  const build = (seen) => {
+    const receiver = createTriggerReceiver({
+      auth: { type: 'none' }, logger: false,
+      queue: bullmqQueue({ connection: { url: process.env.REDIS_URL }, name, sealKey: Buffer.alloc(32, 1) }),
+    })
+    receiver.on('idn:identity-created', (input) => { seen.push(input.identity.name) })
+    return receiver
+  }
+  const web = build([]), seen = [], workerSide = build(seen)
+  const reply = await web.handle({ method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(sampleInput('idn:identity-created')), trigger: 'identity-created' })
+  const worker = startTriggerWorker(workerSide, { concurrency: 1 })
+  for (let i = 0; i < 600 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  await worker.close()
+  await workerSide.close()
+  const queue = web.close()
+  await queue
+  const fine = reply.status === 200 && seen[0] === 'Ada Lovelace'
+  console.log(fine ? 'durable OK' : 'durable FAILED', reply.status, JSON.stringify(seen))
+  if (!fine) process.exitCode = 1
+}
+main().catch((error) => { console.error(error); process.exitCode = 1 })
+`
 
 const frameworks = {
   koa: '3.3.0',
@@ -152,6 +183,10 @@ void sample
 receiver.on('idn:access-request-pre-approval', () => ({ approved: true, comment: 'ok', approver: 'svc' }))
 const app = express()
 app.use('/isc/triggers', createTriggerMiddleware(receiver))
+const queued = createTriggerReceiver({ auth: { type: 'none' }, queue: bullmqQueue({ connection: { host: '127.0.0.1', port: 6379 }, sealKey: false }) })
+queued.on('idn:identity-created', () => {}, { queue: false })
+const worker = startTriggerWorker(queued, { concurrency: 2 })
+void worker.close
 export {}
 `
 
@@ -164,14 +199,22 @@ const consumers = [
       "const express = require('express')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { createTriggerMiddleware } = require('@isc-triggers/express')\nconst { sampleInput } = require('@isc-triggers/testing')",
     ),
     tsconfig: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true },
-    extra: { 'frameworks.cjs': nestAndKoa, 'nest.cjs': nestScript, 'frameworks.test.cjs': jestTest },
+    extra: {
+      'frameworks.cjs': nestAndKoa,
+      'nest.cjs': nestScript,
+      'frameworks.test.cjs': jestTest,
+      'durable.cjs': durable(
+        "const { createTriggerReceiver } = require('@isc-triggers/core')\nconst { bullmqQueue, startTriggerWorker } = require('@isc-triggers/bullmq')\nconst { sampleInput } = require('@isc-triggers/testing')",
+      ),
+    },
     after: [
+      [process.execPath, 'durable.cjs'],
       [process.execPath, 'nest.cjs'],
       [process.execPath, 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/frameworks.test.cjs'],
       ['node_modules/.bin/isc-triggers', 'list', '--type', 'request-response'],
     ],
     ts: typeCheck(
-      "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
+      "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'",
     ),
   },
   {
@@ -182,8 +225,14 @@ const consumers = [
       "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
     ),
     tsconfig: { module: 'nodenext', moduleResolution: 'nodenext' },
+    extra: {
+      'durable.mjs': durable(
+        "import { createTriggerReceiver } from '@isc-triggers/core'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'\nimport { sampleInput } from '@isc-triggers/testing'",
+      ),
+    },
+    after: [[process.execPath, 'durable.mjs']],
     ts: typeCheck(
-      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'",
+      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'",
     ),
   },
 ]
@@ -191,10 +240,10 @@ const consumers = [
 try {
   mkdirSync(tarballs)
   // pnpm pack rewrites workspace:/catalog: ranges and applies publishConfig, as publishing does.
-  const packages = ['core', 'express', 'koa', 'nestjs', 'testing']
+  const packages = ['core', 'express', 'koa', 'nestjs', 'testing', 'bullmq']
   for (const pkg of packages)
     run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg))
-  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz] = packages.map((pkg) =>
+  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz, bullmqTgz] = packages.map((pkg) =>
     join(
       tarballs,
       readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
@@ -215,6 +264,8 @@ try {
           '@isc-triggers/testing': `file:${testingTgz}`,
           '@isc-triggers/koa': `file:${koaTgz}`,
           '@isc-triggers/nestjs': `file:${nestjsTgz}`,
+          '@isc-triggers/bullmq': `file:${bullmqTgz}`,
+          bullmq: versions.bullmq,
           ...frameworks,
           express: versions.express,
           zod: versions.zod,
