@@ -3,7 +3,8 @@ import type { QueuedDelivery, ReplyWatch, TriggerQueue } from '@isc-triggers/cor
 import { type ConnectionOptions, Queue } from 'bullmq'
 import { jobIdFor } from './job-id.js'
 import { type BullmqQueueOptions, type ResolvedQueueOptions, resolveQueueOptions } from './queue-options.js'
-import { ReplyChannel, type ReplyMessage } from './reply-channel.js'
+import { ReplyChannel } from './reply-channel.js'
+import { watchDynamicReply } from './reply-watch.js'
 import type { Sealer } from './seal.js'
 import { type StoredJob, toStoredJob } from './stored-job.js'
 
@@ -21,9 +22,6 @@ export interface QueueSettings {
 
 /** How much sooner than core's enqueue limit this queue gives up on an add. */
 const GIVE_UP_EARLY_MS = 100
-
-/** The receiver's hard limit for a reply: a claim still unanswered then is given up (202). */
-const ISC_LAST_MOMENT_MS = 9_500
 
 class BullmqTriggerQueue implements TriggerQueue {
   readonly enqueueTimeoutMs: number
@@ -55,28 +53,34 @@ class BullmqTriggerQueue implements TriggerQueue {
 
   /**
    * Adds the job, or gives up a little before core's `enqueueTimeoutMs` (so this gives up
-   * first, and the 503 goes out after it). An add that finishes after giving up (ioredis resends
-   * commands once Redis is back) has its job removed: ISC was told 503 and `onRejected` has the
-   * delivery, so a worker must not run it too. (A worker that took the job in between keeps it.)
+   * first, and the 503 goes out after it). A job this add stored after giving up (ioredis resends
+   * commands once Redis is back) is removed: ISC was told 503 and `onRejected` has the delivery,
+   * so a worker must not run it too. The job's `nonce` tells ours from an earlier delivery's
+   * (acknowledged, and kept). A duplicate of a fire-and-forget event whose job failed for good
+   * retries that job, as a redelivery would run it again without a queue.
    */
   enqueue(delivery: QueuedDelivery): Promise<void> {
-    const data: StoredJob = toStoredJob(delivery, this[QUEUE_SETTINGS].sealer)
+    const nonce = randomUUID()
+    const data: StoredJob = { ...toStoredJob(delivery, this[QUEUE_SETTINGS].sealer), nonce }
+    const id = jobIdFor(delivery)
     // An existing job id is not added again: a duplicate delivery is stored once.
-    const adding = this.#queue.add(delivery.trigger, data, { ...this.#jobOptions, jobId: jobIdFor(delivery) })
+    const adding = this.#queue.add(delivery.trigger, data, { ...this.#jobOptions, jobId: id })
+    const ms = this.enqueueTimeoutMs
     return new Promise<void>((resolve, reject) => {
       let gaveUp = false
       const timer = setTimeout(
         () => {
           gaveUp = true
-          reject(new Error(`The job was not stored within ${this.enqueueTimeoutMs} ms`))
+          reject(new Error(`The job was not stored within ${ms} ms`))
         },
-        Math.max(1, this.enqueueTimeoutMs - GIVE_UP_EARLY_MS),
+        Math.max(1, ms - GIVE_UP_EARLY_MS, ms * 0.9),
       )
       adding.then(
-        (job) => {
+        () => {
           clearTimeout(timer)
-          if (!gaveUp) return resolve()
-          job.remove().catch(() => {}) // active already, or gone: nothing more to do
+          if (gaveUp) return void this.#removeIfOurs(id, nonce)
+          if (delivery.mode !== 'event' || delivery.key === undefined) return resolve()
+          this.#retryIfFailed(id, nonce).then(resolve, reject)
         },
         (error: unknown) => {
           clearTimeout(timer)
@@ -86,54 +90,22 @@ class BullmqTriggerQueue implements TriggerQueue {
     })
   }
 
+  async #removeIfOurs(id: string, nonce: string): Promise<void> {
+    try {
+      const job = await this.#queue.getJob(id)
+      if ((job?.data as StoredJob | undefined)?.nonce === nonce) await job?.remove()
+    } catch {} // taken by a worker already, or gone: nothing more to do
+  }
+
+  /** A duplicate keyed event: when its job failed for good, it runs again. */
+  async #retryIfFailed(id: string, nonce: string): Promise<void> {
+    const job = await this.#queue.getJob(id)
+    if (!job || (job.data as StoredJob).nonce === nonce) return
+    if (await job.isFailed()) await job.retry('failed')
+  }
+
   watchReply(delivery: QueuedDelivery): ReplyWatch {
-    const replies = this[QUEUE_SETTINGS].replies
-    delivery.key ||= randomUUID() // keyed now, so that enqueue() adds the job under this same id
-    const id = jobIdFor(delivery)
-    const subscribed = replies.subscribed()
-    let settle: (message: ReplyMessage | undefined) => void = () => {}
-    const arrived = new Promise<ReplyMessage | undefined>((resolve) => {
-      settle = resolve
-    })
-    const stop = replies.listen(id, (message) => settle(message))
-    const queue = this.#queue
-    return {
-      cancel: stop,
-      async wait(ms) {
-        let timer: NodeJS.Timeout | undefined
-        const late = new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), ms)
-        })
-        try {
-          // The job may have been decided before the subscription was in place: look once.
-          const early = subscribed.then(async () => {
-            const job = await queue.getJob(id)
-            const decision = (job?.data as StoredJob | undefined)?.decision
-            if (decision && 'output' in decision) settle({ id, kind: 'decision', output: decision.output })
-          })
-          early.catch(() => {})
-          const message = await Promise.race([arrived, late])
-          if (message?.kind !== 'decision') return undefined
-          const ttl = (delivery.deadlineAt ?? Date.now()) - Date.now() + 3_600_000
-          const lastMoment = new Promise<undefined>((resolve) => {
-            clearTimeout(timer)
-            timer = setTimeout(
-              () => resolve(undefined),
-              delivery.receivedAt + ISC_LAST_MOMENT_MS - Date.now(),
-            )
-          })
-          const claim = replies.claim(id, 'inline', ttl).catch(() => undefined)
-          return (await Promise.race([claim, lastMoment])) === 'inline'
-            ? { output: message.output }
-            : undefined
-        } catch {
-          return undefined
-        } finally {
-          clearTimeout(timer)
-          stop()
-        }
-      },
-    }
+    return watchDynamicReply(this.#queue, this[QUEUE_SETTINGS].replies, delivery)
   }
 
   close(): Promise<void> {

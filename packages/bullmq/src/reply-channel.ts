@@ -18,10 +18,18 @@ export interface ReplyMessage {
   output?: unknown
 }
 
+/**
+ * How long a claim is kept: past the invocation's deadline, with an hour to spare (a claim that
+ * expired while its job still ran would let the other side claim too).
+ */
+export function claimTtl(delivery: { deadlineAt?: number }): number {
+  return (delivery.deadlineAt ?? Date.now()) - Date.now() + 3_600_000
+}
+
 /** How long after `replyBy` a worker still leaves the inline answer to the web process. */
 export const INLINE_GRACE_MS = 1_000
 /** How often a worker looks whether the web process claimed the answer. */
-const CLAIM_POLL_MS = 20
+const CLAIM_POLL_MS = 50
 
 /**
  * The Redis side of DYNAMIC replies for one queue: claims under `<prefix>:<name>:isc-reply:<job
@@ -42,7 +50,10 @@ export class ReplyChannel {
     this.channel = `${prefix}:${name}:isc-replies`
   }
 
+  #closed = false
+
   get commands(): Redis {
+    if (this.#closed) throw new Error('The reply channel is closed')
     this.#commands ??= redisFrom(this.#connection)
     return this.#commands
   }
@@ -78,6 +89,7 @@ export class ReplyChannel {
 
   /** Subscribes once; resolves when the subscription is in place. */
   subscribed(): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error('The reply channel is closed'))
     if (!this.#subscribed) {
       const subscriber = redisFrom(this.#connection)
       this.#subscriber = subscriber
@@ -85,7 +97,12 @@ export class ReplyChannel {
       subscriber.on('error', () => {}) // ioredis reconnects; a waiting reply times out into a 202
       this.#subscribed = subscriber.subscribe(this.channel)
       this.#subscribed.catch(() => {
-        this.#subscribed = undefined // the next DYNAMIC delivery tries again
+        // The next DYNAMIC delivery tries again, on a new connection: this one must not linger.
+        if (this.#subscriber === subscriber) {
+          this.#subscribed = undefined
+          this.#subscriber = undefined
+        }
+        subscriber.disconnect()
       })
     }
     return this.#subscribed
@@ -109,6 +126,7 @@ export class ReplyChannel {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     const subscriber = this.#subscriber
     const commands = this.#commands
     this.#subscriber = undefined

@@ -10,8 +10,12 @@ export interface StoredJob extends QueuedDelivery {
   sealed?: boolean
   /** Request-response: the decision, stored before it is sent. */
   decision?: CompletionResult
+  /** DYNAMIC: the handler called ctx.defer(), so the decision goes by callback, never inline. */
+  deferred?: boolean
   /** Request-response: set once ISC has the decision (or answered it already had one). */
   done?: string
+  /** Tells this add's job from an earlier one with the same id (see the queue's enqueue). */
+  nonce?: string
 }
 
 /** What binds a sealed secret to its invocation: a sealed secret copied to another job does not open. */
@@ -32,7 +36,7 @@ export function toStoredJob(delivery: QueuedDelivery, sealer: Sealer): StoredJob
 
 /** The delivery a job holds, its secret unsealed (throws when the key is wrong). */
 export function fromStoredJob(job: StoredJob, sealer: Sealer): QueuedDelivery {
-  const { sealed, decision: _decision, done: _done, ...delivery } = job
+  const { sealed, decision: _decision, deferred: _deferred, done: _done, nonce: _nonce, ...delivery } = job
   const secret = delivery.invocation?.secret
   if (!sealed || secret === undefined || !delivery.invocation) return delivery
   return {

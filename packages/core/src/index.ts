@@ -29,6 +29,7 @@ export type { BodyStream } from './http/body-stream.js'
 export type { HeadersInput, TriggerHeaders } from './http/headers.js'
 export type { TriggerReply } from './http/reply.js'
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './node/node-handler.js'
+export { errorSummary } from './queue/enqueue.js'
 export type { QueuedDelivery, ReplyWatch, TriggerQueue } from './queue/queue-port.js'
 export type { QueuedDeliveryRunner, QueuedRunOptions } from './queue/queued-runner.js'
 export {

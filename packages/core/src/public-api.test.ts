@@ -18,6 +18,7 @@ it('exports exactly the public runtime API', () => {
       "createRedisDedupeStore",
       "createTriggerReceiver",
       "defineTrigger",
+      "errorSummary",
       "isTriggerError",
       "queuedDeliveries",
       "toNodeHandler",

@@ -28,8 +28,17 @@ import {
 } from './handler-call.js'
 import type { HandlerEntry } from './handler-entry.js'
 
-/** ASYNC and DYNAMIC need somewhere to send the decision: checked before the handler runs. */
-function callbackTarget(invocation: TriggerInvocation | undefined, env: DispatchEnv): CompletionTarget {
+/**
+ * ASYNC and DYNAMIC need somewhere to send the decision: checked before the handler runs (or the
+ * delivery is stored), INVALID_CALLBACK (400) otherwise.
+ *
+ * @example
+ * const target = callbackTarget(invocation, env) // { callbackURL, secret, invocationId, triggerId }
+ */
+export function callbackTarget(
+  invocation: TriggerInvocation | undefined,
+  env: DispatchEnv,
+): CompletionTarget {
   if (!invocation?.callbackURL || !invocation.secret)
     throw new TriggerError(
       'INVALID_CALLBACK',

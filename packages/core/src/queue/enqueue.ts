@@ -1,7 +1,7 @@
-import { checkCallbackUrl } from '../callbacks/callback-guard.js'
 import { DEFAULT_ENQUEUE_TIMEOUT_MS } from '../defaults.js'
 import { type DispatchEnv, log, remainingBudget } from '../dispatch/handler-call.js'
 import type { HandlerEntry } from '../dispatch/handler-entry.js'
+import { callbackTarget } from '../dispatch/request-response.js'
 import { TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
 import type { TriggerInvocation } from '../types.js'
@@ -35,17 +35,25 @@ export function queuedDelivery(
   }
   if (invocation) delivery.invocation = invocation
   if (entry.trigger.type === 'fire-and-forget') return delivery
-  if (!invocation?.callbackURL || !invocation.secret)
-    throw new TriggerError(
-      'INVALID_CALLBACK',
-      'An async or dynamic delivery needs _metadata.callbackURL and _metadata.secret to complete the invocation',
-    )
-  checkCallbackUrl(invocation.callbackURL, env.allowedCallbackOrigins)
+  const target = callbackTarget(invocation, env) // INVALID_CALLBACK before anything is stored
   delivery.mode = entry.mode === 'dynamic' ? 'dynamic' : 'async'
-  delivery.key = invocation.invocationId || key
+  delivery.key = target.invocationId || key
   delivery.deadlineAt = at + env.deadlineMs
   if (delivery.mode === 'dynamic') delivery.replyBy = at + entry.timeoutMs
   return delivery
+}
+
+/**
+ * What a store's error says, and no more: a Redis client's errors carry the command's arguments,
+ * and those hold the delivery (payload values, the invocation secret) that logs must never show.
+ *
+ * @example
+ * errorSummary(new Error('OOM command not allowed')) // { name: 'Error', message: 'OOM command not allowed' }
+ */
+export function errorSummary(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: typeof error === 'string' ? error : 'unknown error' }
+  const code = (error as { code?: unknown }).code
+  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }
 }
 
 /** `enqueue`, within the queue's time limit; a failure or a stall is QUEUE_UNAVAILABLE (logged). */
@@ -61,7 +69,7 @@ async function store(queue: TriggerQueue, delivery: QueuedDelivery, env: Dispatc
   } catch (error) {
     log(env, 'error', `The queue could not store a ${delivery.trigger} delivery`, {
       trigger: delivery.trigger,
-      error,
+      error: errorSummary(error),
     })
     throw new TriggerError('QUEUE_UNAVAILABLE', 'The delivery could not be stored; it was not accepted')
   } finally {

@@ -35,6 +35,11 @@ export interface QueuedDelivery {
 /**
  * Waits for a DYNAMIC delivery's decision in the web process. Made before the delivery is
  * stored, so a worker that decides at once is not missed.
+ *
+ * @example
+ * const watch = queue.watchReply(delivery)
+ * await queue.enqueue(delivery)
+ * const decided = await watch.wait(budgetMs) // { output } → 200 with it; undefined → 202
  */
 export interface ReplyWatch {
   /**

@@ -7,7 +7,12 @@ import type { AnyTrigger, RequestResponseTrigger } from '../schemas/define-trigg
 import type { TriggerContext, TriggerInvocation, TriggerLogger } from '../types.js'
 import type { QueuedDelivery, TriggerQueue } from './queue-port.js'
 
-/** Options of one run of a stored delivery. */
+/**
+ * Options of one run of a stored delivery.
+ *
+ * @example
+ * { signal: job.signal, lastAttempt: job.attemptsMade + 1 >= job.attempts, onDefer: () => replyChannel.deferred(id) }
+ */
 export interface QueuedRunOptions {
   /** Aborts the handler's `ctx.signal` (the engine cancelled the job). */
   signal?: AbortSignal

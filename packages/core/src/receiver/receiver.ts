@@ -3,6 +3,7 @@ import { isTriggerError, TriggerConfigError } from '../errors.js'
 import type { BodyStream } from '../http/body-stream.js'
 import { type HeadersInput, normaliseHeaders } from '../http/headers.js'
 import type { TriggerReply } from '../http/reply.js'
+import { errorSummary } from '../queue/enqueue.js'
 import { createQueuedRunner, type QueuedDeliveryRunner } from '../queue/queued-runner.js'
 import type { Catalog } from '../schemas/catalog/index.js'
 import type { AnyTrigger } from '../schemas/define-trigger.js'
@@ -186,7 +187,7 @@ class Receiver implements ReplyingReceiver {
       try {
         await this.#queue?.close()
       } catch (error) {
-        this[workerSide].logger.error('The queue failed to close', { error })
+        this[workerSide].logger.error('The queue failed to close', { error: errorSummary(error) })
       }
     })()
     return this.#queueClosed
