@@ -9,6 +9,7 @@ import { deliver, type FakeIsc, startFakeIsc } from '@isc-triggers/testing'
 import { Queue } from 'bullmq'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { bullmqQueue } from './bullmq-queue.js'
+import { jobIdFor } from './job-id.js'
 import {
   allJobs,
   deliverIdentity,
@@ -115,10 +116,9 @@ describeWithRedis('one job per delivery key, and what never goes to the queue', 
     expect((await deliverIdentity(second, 'id-1')).status).toBe(200)
     expect((await deliverIdentity(first, 'id-2')).status).toBe(200)
     const stored = await allJobs(jobs)
-    expect(stored.map((job) => job.id).sort()).toEqual([
-      'isc-idn%3Aidentity-created%3Aidentity%3Aid-1',
-      'isc-idn%3Aidentity-created%3Aidentity%3Aid-2',
-    ])
+    const idOf = (identity: string) =>
+      jobIdFor({ key: `idn:identity-created:identity:${identity}`, mode: 'event' })
+    expect(stored.map((job) => job.id).sort()).toEqual([idOf('id-1'), idOf('id-2')].sort())
     worker = startTriggerWorker(build('worker', 'queued'))
     await expect.poll(() => jobs.getCompletedCount(), { timeout: 30_000 }).toBe(2)
     expect(runs.sort()).toEqual(['worker:id-1', 'worker:id-2'])

@@ -93,6 +93,15 @@ describe('jobIdFor: the BullMQ job id of a delivery', () => {
     expect(id(spelled)).not.toBe(id(long))
   })
 
+  it("hashes a fire-and-forget delivery's key (made of payload values, which logs must not show)", () => {
+    const key = 'idn:identity-created:ada@example.com'
+    const event = jobIdFor({ key, mode: 'event' })
+    expect(event).toBe(`isc-%h-${createHash('sha256').update(key).digest('hex')}`)
+    expect(event).not.toContain('ada')
+    expect(jobIdFor({ key, mode: 'event' })).toBe(event) // stable: a duplicate finds its job
+    expect(jobIdFor({ key: 'inv-1', mode: 'async' })).toBe('isc-inv-1') // an invocation id stays readable
+  })
+
   it('gives a delivery without a key a random id', () => {
     const ids = new Set([id(undefined), id(undefined), id(''), id('')])
     expect(ids.size).toBe(4)
