@@ -101,7 +101,13 @@ class BullmqTriggerQueue implements TriggerQueue {
   async #retryIfFailed(id: string, nonce: string): Promise<void> {
     const job = await this.#queue.getJob(id)
     if (!job || (job.data as StoredJob).nonce === nonce) return
-    if (await job.isFailed()) await job.retry('failed')
+    if (!(await job.isFailed())) return
+    try {
+      await job.retry('failed')
+    } catch (error) {
+      // Two duplicates at once: the other one's retry came first, and the event runs again.
+      if (await job.isFailed()) throw error
+    }
   }
 
   watchReply(delivery: QueuedDelivery): ReplyWatch {

@@ -29,14 +29,36 @@ async function putBack(job: Job<StoredJob>, token: string | undefined): Promise<
   throw new DelayedError()
 }
 
+/**
+ * A run that failed: put back without spending an attempt when close()'s timeout stopped it
+ * (the failure is the shutdown's); else retried by BullMQ, or failed at once when retrying
+ * cannot fix it.
+ */
+function runFailed(job: Job<StoredJob>, token: string | undefined, env: JobEnv) {
+  return (error: unknown): Promise<never> => {
+    if (env.stopping.aborted) return putBack(job, token)
+    return unrecoverable(error)
+  }
+}
+
 /** Errors that retrying cannot fix: the job goes straight to the failed set (with its data). */
 function unrecoverable(error: unknown): never {
   if (isTriggerError(error) && error.code === 'INVALID_PAYLOAD') throw new UnrecoverableError(error.message)
   throw error
 }
 
-/** Runs the handler, then stores the decision in the job before anything is sent (two phases). */
-async function decide(job: Job<StoredJob>, delivery: QueuedDelivery, signal: AbortSignal, env: JobEnv) {
+/**
+ * Runs the handler, then stores the decision in the job before anything is sent (two phases).
+ * A handler cut short by close()'s timeout decides nothing: its `{ error }` would be the
+ * shutdown's, not the subscriber's, so the job goes back undecided for another worker.
+ */
+async function decide(
+  job: Job<StoredJob>,
+  token: string | undefined,
+  delivery: QueuedDelivery,
+  signal: AbortSignal,
+  env: JobEnv,
+) {
   let deferred = false
   const decision = (await env.runner
     .run(delivery, {
@@ -48,7 +70,8 @@ async function decide(job: Job<StoredJob>, delivery: QueuedDelivery, signal: Abo
         env.replies.publish({ id: job.id as string, kind: 'deferred' }).catch(() => {})
       },
     })
-    .catch(unrecoverable)) as CompletionResult
+    .catch(runFailed(job, token, env))) as CompletionResult
+  if (env.stopping.aborted) return putBack(job, token)
   await job.updateData({ ...job.data, decision, ...(deferred ? { deferred } : {}) })
   return decision
 }
@@ -83,14 +106,14 @@ export async function processJob(
   const delivery = fromStoredJob(job.data, env.sealer)
   const signal = jobSignal ? AbortSignal.any([jobSignal, env.stopping]) : env.stopping
   if (delivery.mode === 'event') {
-    await env.runner.run(delivery, { signal }).catch(unrecoverable)
+    await env.runner.run(delivery, { signal }).catch(runFailed(job, token, env))
     return 'handled'
   }
   if (job.data.done) return job.data.done as JobOutcome
   if (!job.data.decision) {
     if (delivery.deadlineAt !== undefined && Date.now() >= delivery.deadlineAt)
       throw new UnrecoverableError('The invocation deadline passed before a worker took the job')
-    await decide(job, delivery, signal, env)
+    await decide(job, token, delivery, signal, env)
   }
   const decision = job.data.decision as CompletionResult
   if (delivery.mode === 'dynamic' && !(await callbackIsOurs(job, delivery, env))) {

@@ -78,12 +78,9 @@ describeWithRedis('a failed keyed event runs again; worker errors are logged wit
     expect(await allJobs(jobs)).toHaveLength(1)
   }, 60_000)
 
-  // BUG (packages/bullmq/src/bullmq-queue.ts, #retryIfFailed): two duplicates that both find the
-  // job failed both call job.retry('failed'); the second retry rejects ("Job ... is not in the
-  // failed state. reprocessJob"), so enqueue() rejects and that delivery is answered 503
-  // QUEUE_UNAVAILABLE and handed to onRejected, although its event is stored and runs again. A
-  // retry that finds the job no longer failed (another delivery retried it) should resolve.
-  it.fails('concurrent duplicates of a failed keyed event are all acknowledged (one retry of its job)', async () => {
+  // Two duplicates that both find the job failed both retry it; the second retry's rejection
+  // (already retried) must not turn into a 503.
+  it('concurrent duplicates of a failed keyed event are all acknowledged (one retry of its job)', async () => {
     const queue = bullmqQueue({ connection: connection(), name, sealKey: TEST_SEAL_KEY, attempts: 1 })
     const web = build(queue)
     expect((await deliverIdentity(web, 'first')).status).toBe(200)
