@@ -44,9 +44,10 @@ function runFireAndForget(
 
 /**
  * A fire-and-forget handler's context: its own `signal`, made only if the handler reads it, aborted
- * if the handler still runs at the close timeout. (A class, as SyncContext below.)
+ * if the handler still runs at the close timeout (in a queue worker: when the job's signal aborts).
+ * (A class, as SyncContext below.)
  */
-class EventContext extends LazySignal implements TriggerContext {
+export class EventContext extends LazySignal implements TriggerContext {
   constructor(
     readonly trigger: AnyTrigger,
     readonly invocation: TriggerInvocation | undefined,

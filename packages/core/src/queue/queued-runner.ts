@@ -1,10 +1,11 @@
 import type { CompletionReport, CompletionResult } from '../callbacks/completion-client.js'
-import { type DispatchEnv, handlerFailed, invoke, LazySignal, noop } from '../dispatch/handler-call.js'
+import { EventContext } from '../dispatch/dispatch.js'
+import { type DispatchEnv, handlerFailed, invoke, type LazySignal, noop } from '../dispatch/handler-call.js'
 import { CallbackContext, decide, FAILED, handlerLimit } from '../dispatch/request-response.js'
 import { TriggerError } from '../errors.js'
 import type { HandlerRegistry } from '../receiver/handler-registry.js'
-import type { AnyTrigger, RequestResponseTrigger } from '../schemas/define-trigger.js'
-import type { TriggerContext, TriggerInvocation, TriggerLogger } from '../types.js'
+import type { RequestResponseTrigger } from '../schemas/define-trigger.js'
+import type { TriggerLogger } from '../types.js'
 import type { QueuedDelivery, TriggerQueue } from './queue-port.js'
 
 /**
@@ -60,19 +61,6 @@ export interface QueuedDeliveryRunner {
   ): Promise<CompletionReport>
 }
 
-/** A fire-and-forget handler's context in a worker: its signal follows the job's. */
-class QueuedEventContext extends LazySignal implements TriggerContext {
-  constructor(
-    readonly trigger: AnyTrigger,
-    readonly invocation: TriggerInvocation | undefined,
-    readonly receivedAt: Date,
-  ) {
-    super()
-  }
-
-  defer(): void {}
-}
-
 /** Aborts `ctx.signal` when the engine's signal does. */
 function follow(signal: AbortSignal | undefined, ctx: LazySignal): void {
   if (!signal) return
@@ -108,7 +96,7 @@ export function createQueuedRunner(
       const receivedAt = new Date(delivery.receivedAt)
       const trigger = entry.trigger
       if (trigger.type === 'fire-and-forget') {
-        const ctx = new QueuedEventContext(trigger, delivery.invocation, receivedAt)
+        const ctx = new EventContext(trigger, delivery.invocation, receivedAt)
         follow(options.signal, ctx)
         try {
           await invoke(entry, input, ctx)
