@@ -3,6 +3,7 @@ import type { QueuedDelivery, ReplyWatch, TriggerQueue } from '@isc-triggers/cor
 import { type ConnectionOptions, Queue } from 'bullmq'
 import { jobIdFor } from './job-id.js'
 import { type BullmqQueueOptions, type ResolvedQueueOptions, resolveQueueOptions } from './queue-options.js'
+import { within } from './redis-clients.js'
 import { ReplyChannel } from './reply-channel.js'
 import { watchDynamicReply } from './reply-watch.js'
 import type { Sealer } from './seal.js'
@@ -19,6 +20,9 @@ export interface QueueSettings {
   sealer: Sealer
   replies: ReplyChannel
 }
+
+/** Longest wait for the queue's connection to close politely. */
+const CLOSE_TIMEOUT_MS = 5_000
 
 /** How much sooner than core's enqueue limit this queue gives up on an add. */
 const GIVE_UP_EARLY_MS = 100
@@ -116,7 +120,11 @@ class BullmqTriggerQueue implements TriggerQueue {
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      await Promise.allSettled([this.#queue.close(), this[QUEUE_SETTINGS].replies.close()])
+      // A Redis that stopped answering must not hold the process: drop the connection instead.
+      await Promise.all([
+        within(this.#queue.close(), CLOSE_TIMEOUT_MS, () => this.#queue.disconnect()),
+        this[QUEUE_SETTINGS].replies.close(),
+      ])
     })()
     return this.#closed
   }

@@ -24,8 +24,8 @@ export interface JobEnv {
 }
 
 /** Puts a job back in the queue without spending an attempt (another worker takes it). */
-async function putBack(job: Job<StoredJob>, token: string | undefined): Promise<never> {
-  if (token !== undefined) await job.moveToDelayed(Date.now(), token)
+async function putBack(job: Job<StoredJob>, token: string | undefined, delayMs = 0): Promise<never> {
+  if (token !== undefined) await job.moveToDelayed(Date.now() + delayMs, token)
   throw new DelayedError()
 }
 
@@ -37,9 +37,20 @@ async function putBack(job: Job<StoredJob>, token: string | undefined): Promise<
 function runFailed(job: Job<StoredJob>, token: string | undefined, env: JobEnv) {
   return (error: unknown): Promise<never> => {
     if (env.stopping.aborted) return putBack(job, token)
+    if (isTriggerError(error) && error.code === 'UNKNOWN_TRIGGER') {
+      // Deploy skew: this worker's receiver has no handler for the job's trigger (yet). Put it
+      // back for a while without spending an attempt: a worker that has it will run it.
+      env.runner.logger.warn(`This worker has no handler for ${job.name}; the job waits for one that has`, {
+        trigger: job.name,
+      })
+      return putBack(job, token, SKEW_RETRY_MS)
+    }
     return unrecoverable(error)
   }
 }
+
+/** How long a job whose trigger this worker does not handle waits before it is taken again. */
+const SKEW_RETRY_MS = 5_000
 
 /** Errors that retrying cannot fix: the job goes straight to the failed set (with its data). */
 function unrecoverable(error: unknown): never {
@@ -104,7 +115,44 @@ export async function processJob(
   if (env.closing()) return putBack(job, token)
   // A wrong sealKey throws here: retried (another worker may have the right key), and logged.
   const delivery = fromStoredJob(job.data, env.sealer)
-  const signal = jobSignal ? AbortSignal.any([jobSignal, env.stopping]) : env.stopping
+  const { signal, release } = jobSignalFor(jobSignal, env.stopping)
+  try {
+    return await run(job, token, delivery, signal, env)
+  } finally {
+    release()
+  }
+}
+
+/**
+ * One signal for a job's handler: aborted by BullMQ's job signal or by close()'s timeout. Its
+ * listeners go when the job ends (`AbortSignal.any` over the worker-long `stopping` signal would
+ * keep every job's context alive on Node 20).
+ */
+function jobSignalFor(
+  jobSignal: AbortSignal | undefined,
+  stopping: AbortSignal,
+): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController()
+  const sources = jobSignal ? [jobSignal, stopping] : [stopping]
+  const abort = () => controller.abort(new Error('The job was stopped'))
+  for (const source of sources)
+    if (source.aborted) abort()
+    else source.addEventListener('abort', abort, { once: true })
+  return {
+    signal: controller.signal,
+    release: () => {
+      for (const source of sources) source.removeEventListener('abort', abort)
+    },
+  }
+}
+
+async function run(
+  job: Job<StoredJob>,
+  token: string | undefined,
+  delivery: QueuedDelivery,
+  signal: AbortSignal,
+  env: JobEnv,
+): Promise<JobOutcome> {
   if (delivery.mode === 'event') {
     await env.runner.run(delivery, { signal }).catch(runFailed(job, token, env))
     return 'handled'

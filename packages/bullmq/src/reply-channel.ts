@@ -42,7 +42,8 @@ export class ReplyChannel {
   #commands: Redis | undefined
   #subscriber: Redis | undefined
   #subscribed: Promise<unknown> | undefined
-  readonly #listeners = new Map<string, (message: ReplyMessage) => void>()
+  /** Several web requests may wait for one invocation (a duplicate delivery): each hears it. */
+  readonly #listeners = new Map<string, Set<(message: ReplyMessage) => void>>()
 
   constructor(connection: ConnectionOptions, prefix: string, name: string) {
     this.#connection = connection
@@ -109,9 +110,12 @@ export class ReplyChannel {
   }
 
   listen(id: string, listener: (message: ReplyMessage) => void): () => void {
-    this.#listeners.set(id, listener)
+    const listeners = this.#listeners.get(id) ?? new Set<(message: ReplyMessage) => void>()
+    this.#listeners.set(id, listeners)
+    listeners.add(listener)
     return () => {
-      if (this.#listeners.get(id) === listener) this.#listeners.delete(id)
+      listeners.delete(listener)
+      if (listeners.size === 0 && this.#listeners.get(id) === listeners) this.#listeners.delete(id)
     }
   }
 
@@ -122,7 +126,7 @@ export class ReplyChannel {
     } catch {
       return
     }
-    this.#listeners.get(message.id)?.(message)
+    for (const listener of this.#listeners.get(message.id) ?? []) listener(message)
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { errorSummary, queuedDeliveries, TriggerConfigError, type TriggerReceive
 import { type ConnectionOptions, UnrecoverableError, Worker } from 'bullmq'
 import { queueSettings } from './bullmq-queue.js'
 import { type JobEnv, type JobOutcome, processJob } from './process-job.js'
+import { within } from './redis-clients.js'
 import { ReplyChannel } from './reply-channel.js'
 import type { StoredJob } from './stored-job.js'
 
@@ -26,6 +27,9 @@ export interface TriggerWorkerOptions {
   /** Another Redis connection for the worker; default the queue's. */
   connection?: ConnectionOptions
 }
+
+/** How long after its timeout close() waits for BullMQ before it forces the worker closed. */
+const FORCE_CLOSE_AFTER_MS = 5_000
 
 /**
  * A running worker.
@@ -112,7 +116,11 @@ export function startTriggerWorker(
         closing = true
         const timer = setTimeout(() => stopping.abort(), timeoutMs)
         try {
-          await worker.close()
+          // Past the timeout, handlers were told to stop; a job whose Redis write hangs (Redis
+          // gone) must not hold close() forever: force it, and its job is recovered as stalled.
+          await within(worker.close(), timeoutMs + FORCE_CLOSE_AFTER_MS, () =>
+            within(worker.close(true), FORCE_CLOSE_AFTER_MS, () => worker.disconnect()),
+          )
         } finally {
           clearTimeout(timer)
           await env.replies.close()

@@ -61,6 +61,24 @@ describe('dedupe', () => {
     expect(runs).toBe(2)
   })
 
+  it.each([null, { id: 1 }, 42])(
+    'a key function that returns %j (not a string) deduplicates nothing: every delivery runs',
+    async (key) => {
+      let runs = 0
+      const receiver = createTriggerReceiver({
+        auth: { type: 'bearer', tokens: [TEST_TOKEN] },
+        logger: false,
+        dedupe: { store: createMemoryDedupeStore(), key: () => key as never },
+      })
+      receiver.on('idn:identity-created', () => {
+        runs++
+      })
+      const replies = [await send(receiver as never, 'one'), await send(receiver as never, 'two')]
+      expect(replies.map((reply) => reply.status)).toEqual([200, 200])
+      expect(runs).toBe(2)
+    },
+  )
+
   it('a handler that fails gives the claim back, so the next delivery runs', async () => {
     let runs = 0
     const receiver = receiverWith(createMemoryDedupeStore(), () => {

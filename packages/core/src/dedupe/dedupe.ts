@@ -127,7 +127,9 @@ export function dedupeKey(
     } catch {} // a throwing logger changes nothing
     return undefined
   }
-  return key === undefined || key === '' ? undefined : `${trigger.id}:${key}`
+  // Only a non-empty string is a key: a null or an object from untyped code would otherwise make
+  // every such delivery "the same" ('...:null', '...:[object Object]') and drop all but the first.
+  return typeof key !== 'string' || key === '' ? undefined : `${trigger.id}:${key}`
 }
 
 export function dedupeTtl(options: DedupeOptions): number {

@@ -61,12 +61,20 @@ export interface QueuedDeliveryRunner {
   ): Promise<CompletionReport>
 }
 
-/** Aborts `ctx.signal` when the engine's signal does. */
-function follow(signal: AbortSignal | undefined, ctx: LazySignal): void {
-  if (!signal) return
+/**
+ * Aborts `ctx.signal` when the engine's signal does, until the returned function is called (the
+ * run settled): a listener left on a long-lived signal would keep every job's context, secret
+ * included, alive for the worker's life.
+ */
+function follow(signal: AbortSignal | undefined, ctx: LazySignal): () => void {
+  if (!signal) return noop
   const stop = () => ctx.controller().abort(signal.reason ?? new TriggerError('SHUTTING_DOWN', 'Cancelled'))
-  if (signal.aborted) stop()
-  else signal.addEventListener('abort', stop, { once: true })
+  if (signal.aborted) {
+    stop()
+    return noop
+  }
+  signal.addEventListener('abort', stop, { once: true })
+  return () => signal.removeEventListener('abort', stop)
 }
 
 /** @internal Made by the receiver; see {@link queuedDeliveries}. */
@@ -97,23 +105,29 @@ export function createQueuedRunner(
       const trigger = entry.trigger
       if (trigger.type === 'fire-and-forget') {
         const ctx = new EventContext(trigger, delivery.invocation, receivedAt)
-        follow(options.signal, ctx)
+        const unfollow = follow(options.signal, ctx)
         try {
           await invoke(entry, input, ctx)
         } catch (error) {
           throw handlerFailed(trigger, error, env)
+        } finally {
+          unfollow()
         }
         return undefined
       }
       const rr = trigger as RequestResponseTrigger
       const deadline = delivery.deadlineAt ?? delivery.receivedAt + env.deadlineMs
       const ctx = new CallbackContext(rr, delivery.invocation, receivedAt, options.onDefer ?? noop)
-      follow(options.signal, ctx)
-      const work = ctx.bound(invoke(entry, input, ctx), handlerLimit(deadline, env), noop)
-      const result = await decide(rr, work, env, noop)
-      if (result === FAILED && !options.lastAttempt)
-        throw new TriggerError('HANDLER_FAILED', `The handler of ${rr.id} failed; it will be retried`)
-      return result
+      const unfollow = follow(options.signal, ctx)
+      try {
+        const work = ctx.bound(invoke(entry, input, ctx), handlerLimit(deadline, env), noop)
+        const result = await decide(rr, work, env, noop)
+        if (result === FAILED && !options.lastAttempt)
+          throw new TriggerError('HANDLER_FAILED', `The handler of ${rr.id} failed; it will be retried`)
+        return result
+      } finally {
+        unfollow()
+      }
     },
     complete(delivery, result, options = {}) {
       const invocation = delivery.invocation

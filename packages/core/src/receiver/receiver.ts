@@ -175,8 +175,14 @@ class Receiver implements ReplyingReceiver {
 
   async close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS }: CloseOptions = {}): Promise<CloseReport> {
     const report = await this.#lifecycle.close(timeoutMs)
-    // Every delivery is answered (its enqueue done or given up): the queue's connections can go.
-    await this.#closeQueue()
+    // Every delivery is answered (its enqueue done or given up): the queue's connections can go,
+    // within the same time limit (a queue whose store stopped answering must not hold close()).
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs)
+    })
+    await Promise.race([this.#closeQueue(), late])
+    clearTimeout(timer)
     return report
   }
 
