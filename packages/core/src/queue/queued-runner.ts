@@ -1,6 +1,13 @@
 import type { CompletionReport, CompletionResult } from '../callbacks/completion-client.js'
 import { EventContext } from '../dispatch/dispatch.js'
-import { type DispatchEnv, handlerFailed, invoke, type LazySignal, noop } from '../dispatch/handler-call.js'
+import {
+  type DispatchEnv,
+  handlerFailed,
+  invoke,
+  type LazySignal,
+  log,
+  noop,
+} from '../dispatch/handler-call.js'
 import { CallbackContext, decide, FAILED, handlerLimit } from '../dispatch/request-response.js'
 import { TriggerError } from '../errors.js'
 import type { HandlerRegistry } from '../receiver/handler-registry.js'
@@ -83,17 +90,10 @@ export function createQueuedRunner(
   handlers: HandlerRegistry,
   env: DispatchEnv,
 ): QueuedDeliveryRunner {
+  // handler-call's log(): a throwing logger changes nothing.
   const safeLogger: TriggerLogger = {
-    error: (message, details) => {
-      try {
-        env.logger.error(message, details)
-      } catch {}
-    },
-    warn: (message, details) => {
-      try {
-        env.logger.warn(message, details)
-      } catch {}
-    },
+    error: (message, details) => log(env, 'error', message, details),
+    warn: (message, details) => log(env, 'warn', message, details),
   }
   return {
     queue,
