@@ -117,3 +117,16 @@ export function isTriggerError(value: unknown): value is TriggerError {
 export class TriggerConfigError extends Error {
   override readonly name = 'TriggerConfigError'
 }
+
+/**
+ * What an error says, for a log line, and no more: a Redis client's errors carry the command's arguments,
+ * and those hold the delivery (payload values, the invocation secret) that logs must never show.
+ *
+ * @example
+ * errorSummary(new Error('OOM command not allowed')) // { name: 'Error', message: 'OOM command not allowed' }
+ */
+export function errorSummary(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: typeof error === 'string' ? error : 'unknown error' }
+  const code = (error as { code?: unknown }).code
+  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }
+}

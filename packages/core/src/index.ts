@@ -16,6 +16,7 @@ export {
   type RedisLikeClient,
 } from './dedupe/dedupe.js'
 export {
+  errorSummary,
   isTriggerError,
   TRIGGER_ERROR_STATUS,
   TriggerConfigError,
@@ -29,7 +30,14 @@ export type { BodyStream } from './http/body-stream.js'
 export type { HeadersInput, TriggerHeaders } from './http/headers.js'
 export type { TriggerReply } from './http/reply.js'
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './node/node-handler.js'
-export { errorSummary } from './queue/enqueue.js'
+export {
+  CALLBACK_CHANNEL,
+  type CallbackAttemptOutcome,
+  type CallbackTraceContext,
+  DELIVERY_CHANNEL,
+  type DeliveryTraceContext,
+} from './observability/channels.js'
+export type { DeliveryEvent, ReceiverHooks, WrapHandler } from './observability/hooks.js'
 export type { QueuedDelivery, ReplyWatch, TriggerQueue } from './queue/queue-port.js'
 export type { QueuedDeliveryRunner, QueuedRunOptions } from './queue/queued-runner.js'
 export {

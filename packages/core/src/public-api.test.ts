@@ -7,6 +7,8 @@ import * as node from './node/index.js'
 it('exports exactly the public runtime API', () => {
   expect(Object.keys(core).sort()).toMatchInlineSnapshot(`
     [
+      "CALLBACK_CHANNEL",
+      "DELIVERY_CHANNEL",
       "ISC_API_HOST_SUFFIXES",
       "TRIGGER_ERROR_STATUS",
       "TriggerConfigError",

@@ -1,4 +1,6 @@
 import { type Running, STOP } from '../dispatch/running.js'
+import { type CallbackTrace, openCallbackTrace } from '../observability/callback-trace.js'
+import type { CallbackAttemptOutcome } from '../observability/channels.js'
 import type { CompletionReport } from './completion-client.js'
 import { discard, isRedirect, postOnce } from './http-attempt.js'
 import { TokenRefused } from './token-cache.js'
@@ -107,6 +109,8 @@ export class CompletionRun implements Running {
   // run is then only this object and its timer.
   #timer: NodeJS.Timeout | undefined
   #attempt: AbortController | undefined
+  /** The attempt's trace on the callback channel, from its POST until its outcome is known. */
+  #trace: CallbackTrace | undefined
   #stopWaiting: (() => void) | undefined
   readonly #signal: AbortSignal | undefined
 
@@ -193,20 +197,26 @@ export class CompletionRun implements Running {
     let retryAfter: number | undefined
     try {
       const status = await this.#post(timeoutMs)
-      if (status === undefined) return 'done' // stopped
+      if (status === undefined) {
+        this.#attemptEnded('abandoned', undefined)
+        return 'done' // stopped
+      }
       const code = status.code
       this.#status = code
       if (code >= 200 && code < 300) {
+        this.#attemptEnded('completed', code)
         this.#finish('completed')
         return 'done'
       }
       if (code === 401 && this.tokenUrl && !this.#refreshed) {
         // The cached token may have been revoked: fetch a new one, once, and try again at once.
+        this.#attemptEnded('retry', code)
         this.#refreshed = true
         await this.#bearer(true)
         return 'again'
       }
       if (isRedirect(code)) {
+        this.#attemptEnded('rejected', code)
         this.#finish(
           'rejected',
           `ISC answered ${code}, a redirect, which is never followed (the secret stays here)`,
@@ -215,20 +225,34 @@ export class CompletionRun implements Running {
       }
       if (code === 429 || code === 503) retryAfter = status.retryAfter
       else if (code < 500) {
+        this.#attemptEnded('rejected', code)
         this.#finish('rejected', `ISC answered ${code}`)
         return 'done'
       }
+      this.#attemptEnded('retry', code)
       this.#reason = `ISC answered ${code}`
     } catch (error) {
-      if (this.#done) return 'done'
+      if (this.#done) {
+        this.#attemptEnded('abandoned', undefined)
+        return 'done'
+      }
       if (error instanceof TokenRefused) {
         this.#finish('rejected', error.message)
         return 'done'
       }
+      this.#attemptEnded('retry', undefined, error)
       this.#reason = `the request failed: ${error instanceof Error ? error.message : 'network error'}`
     }
     const { baseDelayMs, maxDelayMs } = this.settings
     return { wait: backoff(this.#retry++, baseDelayMs, maxDelayMs, retryAfter) }
+  }
+
+  /** Tells the callback channel how the attempt in flight ended (when it is traced). */
+  #attemptEnded(outcome: CallbackAttemptOutcome, status: number | undefined, error?: unknown): void {
+    const trace = this.#trace
+    if (trace === undefined) return
+    this.#trace = undefined
+    trace.finish(outcome, status, error)
   }
 
   /** A bearer token, or undefined as soon as the run is stopped (or without credentials). */
@@ -246,10 +270,11 @@ export class CompletionRun implements Running {
     if (this.#done) return undefined
     if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`
     this.#attempts++
-    this.#attempt = new AbortController()
-    try {
-      // The attempt's time limit covers dropping the body as well (see http-attempt.ts).
-      const answer = await postOnce(
+    const controller = new AbortController()
+    this.#attempt = controller
+    // The attempt's time limit covers dropping the body as well (see http-attempt.ts).
+    const post = () =>
+      postOnce(
         this.url,
         headers,
         this.body,
@@ -259,8 +284,11 @@ export class CompletionRun implements Running {
           await discard(response)
           return { code: response.status, retryAfter }
         },
-        this.#attempt,
+        controller,
       )
+    try {
+      this.#trace = openCallbackTrace(this.ids, this.#attempts)
+      const answer = await (this.#trace ? this.#trace.around(post) : post())
       return this.#done ? undefined : answer
     } finally {
       this.#attempt = undefined

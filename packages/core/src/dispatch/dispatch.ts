@@ -8,6 +8,7 @@ import {
   checkedOutput,
   type DispatchEnv,
   handlerFailed,
+  ids,
   isThenable,
   LazySignal,
   log,
@@ -37,7 +38,7 @@ function runFireAndForget(
     },
     (error: unknown) => {
       env.running.delete(ctx)
-      throw handlerFailed(entry.trigger, error, env)
+      throw handlerFailed(entry.trigger, error, env, ctx.invocation)
     },
   )
 }
@@ -69,7 +70,7 @@ function runSync(
 ): TriggerReply | Promise<TriggerReply> {
   const returned = callHandler(entry, input, ctx, env)
   // A handler that answers synchronously needs no timer.
-  if (!isThenable(returned)) return jsonReply(200, checkedOutput(trigger, returned, env))
+  if (!isThenable(returned)) return jsonReply(200, checkedOutput(trigger, returned, env, ctx.invocation))
   return awaitSync(entry, trigger, Promise.resolve(returned), ctx, env)
 }
 
@@ -88,13 +89,13 @@ async function awaitSync(
     result = await Promise.race([work, expired])
   } catch (error) {
     env.running.delete(ctx)
-    throw handlerFailed(trigger, error, env)
+    throw handlerFailed(trigger, error, env, ctx.invocation)
   } finally {
     cancel()
   }
   if (result !== TIMED_OUT) {
     env.running.delete(ctx)
-    return jsonReply(200, checkedOutput(trigger, result, env))
+    return jsonReply(200, checkedOutput(trigger, result, env, ctx.invocation))
   }
 
   ctx
@@ -105,11 +106,19 @@ async function awaitSync(
     work.then(
       () => {
         env.running.delete(ctx)
-        log(env, 'warn', `The handler of ${trigger.id} finished after its ${entry.timeoutMs} ms budget`)
+        log(
+          env,
+          'warn',
+          `The handler of ${trigger.id} finished after its ${entry.timeoutMs} ms budget`,
+          ids(trigger, ctx.invocation),
+        )
       },
       (error: unknown) => {
         env.running.delete(ctx)
-        log(env, 'error', `The handler of ${trigger.id} failed after its budget`, { error })
+        log(env, 'error', `The handler of ${trigger.id} failed after its budget`, {
+          ...ids(trigger, ctx.invocation),
+          error,
+        })
       },
     ),
   )

@@ -1,8 +1,10 @@
 import type { CompletionClient } from '../callbacks/completion-client.js'
-import { TriggerError } from '../errors.js'
+import { errorSummary, TriggerError } from '../errors.js'
+import type { WrapHandler } from '../observability/hooks.js'
+import { callThroughWrappers } from '../observability/wrap-handler.js'
 import { compiledSchema } from '../schemas/compiled-schema.js'
 import type { AnyTrigger, RequestResponseTrigger } from '../schemas/define-trigger.js'
-import type { TriggerContext, TriggerLogger } from '../types.js'
+import type { TriggerContext, TriggerInvocation, TriggerLogger } from '../types.js'
 import type { HandlerEntry } from './handler-entry.js'
 import { type Running, STOP } from './running.js'
 
@@ -22,6 +24,8 @@ export interface DispatchEnv {
   allowedCallbackOrigins: ReadonlySet<string>
   /** How long after receipt an ASYNC/DYNAMIC invocation may be completed. */
   deadlineMs: number
+  /** `hooks.wrapHandler`s, outermost first; undefined without any. */
+  wrappers?: readonly WrapHandler[] | undefined
 }
 
 /**
@@ -39,9 +43,39 @@ export function log(
   } catch {}
 }
 
-export function handlerFailed(trigger: AnyTrigger, cause: unknown, env: DispatchEnv): TriggerError {
-  log(env, 'error', `The handler of ${trigger.id} failed`, { trigger: trigger.id, error: cause })
+/** The fields every log line about one delivery carries: ids, never values. */
+export function ids(trigger: AnyTrigger, invocation: TriggerInvocation | undefined): Record<string, unknown> {
+  return { trigger: trigger.id, invocationId: invocation?.invocationId }
+}
+
+export function handlerFailed(
+  trigger: AnyTrigger,
+  cause: unknown,
+  env: DispatchEnv,
+  invocation?: TriggerInvocation,
+): TriggerError {
+  log(env, 'error', `The handler of ${trigger.id} failed`, { ...ids(trigger, invocation), error: cause })
   return new TriggerError('HANDLER_FAILED', `The handler of ${trigger.id} failed`, { cause })
+}
+
+/**
+ * The handler's call: through the receiver's `hooks.wrapHandler`s when it has any (a wrapper's
+ * failure is logged and changes nothing, see callThroughWrappers).
+ */
+function runHandler(entry: HandlerEntry, input: unknown, ctx: TriggerContext, env: DispatchEnv): unknown {
+  const wrappers = env.wrappers
+  if (wrappers === undefined) return entry.handler(input, ctx)
+  return callThroughWrappers(
+    wrappers,
+    0,
+    ctx,
+    () => entry.handler(input, ctx),
+    (problem, error) =>
+      log(env, 'error', `A hook failed: ${problem}`, {
+        ...ids(ctx.trigger, ctx.invocation),
+        ...(error === undefined ? {} : { error: errorSummary(error) }),
+      }),
+  )
 }
 
 /** Calls the handler; a synchronous throw becomes HANDLER_FAILED (logged). */
@@ -52,28 +86,38 @@ export function callHandler(
   env: DispatchEnv,
 ): unknown {
   try {
-    return entry.handler(input, ctx)
+    return runHandler(entry, input, ctx, env)
   } catch (error) {
-    throw handlerFailed(entry.trigger, error, env)
+    throw handlerFailed(entry.trigger, error, env, ctx.invocation)
   }
 }
 
 /** Calls the handler, turning a synchronous throw into a rejection. */
-export function invoke(entry: HandlerEntry, input: unknown, ctx: TriggerContext): Promise<unknown> {
+export function invoke(
+  entry: HandlerEntry,
+  input: unknown,
+  ctx: TriggerContext,
+  env: DispatchEnv,
+): Promise<unknown> {
   try {
-    return Promise.resolve(entry.handler(input, ctx))
+    return Promise.resolve(runHandler(entry, input, ctx, env))
   } catch (error) {
     return Promise.reject(error)
   }
 }
 
 /** A handler's decision parsed with the trigger's output schema (compiled), or INVALID_OUTPUT (logged). */
-export function checkedOutput(trigger: RequestResponseTrigger, output: unknown, env: DispatchEnv): unknown {
+export function checkedOutput(
+  trigger: RequestResponseTrigger,
+  output: unknown,
+  env: DispatchEnv,
+  invocation: TriggerInvocation | undefined,
+): unknown {
   const parsed = compiledSchema(trigger.output).safeParse(output)
   if (parsed.success) return parsed.data
   // The issues go to the log, not to ISC: they describe the service's own code.
   log(env, 'error', `The handler of ${trigger.id} returned an output that does not match its schema`, {
-    trigger: trigger.id,
+    ...ids(trigger, invocation),
     issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), code: issue.code })),
   })
   throw new TriggerError('INVALID_OUTPUT', `The handler of ${trigger.id} returned an invalid output`)

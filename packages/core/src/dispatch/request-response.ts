@@ -75,17 +75,18 @@ export async function decide(
   work: Promise<unknown>,
   env: DispatchEnv,
   failed: () => void,
+  invocation: TriggerInvocation | undefined,
 ): Promise<CompletionResult> {
   let output: unknown
   try {
     output = await work
   } catch (error) {
     tellFailed(failed)
-    handlerFailed(trigger, error, env)
+    handlerFailed(trigger, error, env, invocation)
     return tooLate(error) ? LATE : FAILED
   }
   try {
-    const checked = checkedOutput(trigger, output, env)
+    const checked = checkedOutput(trigger, output, env, invocation)
     JSON.stringify(checked) // a BigInt or a cycle would stop the callback later: refuse it now
     return { output: checked }
   } catch {
@@ -143,7 +144,12 @@ function completeLater(
   env: DispatchEnv,
   failed: () => void,
 ): void {
-  env.track(decide(trigger, work, env, failed).then((result) => send(trigger, target, result, deadline, env)))
+  const invocation = { invocationId: target.invocationId }
+  env.track(
+    decide(trigger, work, env, failed, invocation).then((result) =>
+      send(trigger, target, result, deadline, env),
+    ),
+  )
 }
 
 /** The handler had not decided by its limit (its ctx.signal aborted with this). */
@@ -237,7 +243,7 @@ function start(
   deadline: number,
   env: DispatchEnv,
 ): Promise<unknown> {
-  const work = invoke(entry, input, ctx)
+  const work = invoke(entry, input, ctx, env)
   env.running.add(ctx)
   const done = () => env.running.delete(ctx)
   const bounded = ctx.bound(work, handlerLimit(deadline, env), done)
@@ -290,14 +296,14 @@ export async function runDynamic(
   try {
     first = await Promise.race([work, expired, deferred])
   } catch (error) {
-    if (!deferRequested) throw handlerFailed(trigger, error, env)
+    if (!deferRequested) throw handlerFailed(trigger, error, env, invocation)
     first = DEFERRED // deferred, then failed: the error goes by callback
   } finally {
     cancel()
   }
   // An explicit ctx.defer() wins even when the handler settled in the same tick.
   if (first !== TIMED_OUT && first !== DEFERRED && !deferRequested)
-    return jsonReply(200, checkedOutput(trigger, first, env))
+    return jsonReply(200, checkedOutput(trigger, first, env, invocation))
   completeLater(trigger, work, target, deadline, env, failedLater)
   return ackReply(202)
 }

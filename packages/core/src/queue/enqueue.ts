@@ -2,7 +2,7 @@ import { DEFAULT_ENQUEUE_TIMEOUT_MS } from '../defaults.js'
 import { type DispatchEnv, log, remainingBudget } from '../dispatch/handler-call.js'
 import type { HandlerEntry } from '../dispatch/handler-entry.js'
 import { callbackTarget } from '../dispatch/request-response.js'
-import { TriggerError } from '../errors.js'
+import { errorSummary, TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
 import type { TriggerInvocation } from '../types.js'
 import type { QueuedDelivery, TriggerQueue } from './queue-port.js'
@@ -41,19 +41,6 @@ export function queuedDelivery(
   delivery.deadlineAt = at + env.deadlineMs
   if (delivery.mode === 'dynamic') delivery.replyBy = at + entry.timeoutMs
   return delivery
-}
-
-/**
- * What a store's error says, and no more: a Redis client's errors carry the command's arguments,
- * and those hold the delivery (payload values, the invocation secret) that logs must never show.
- *
- * @example
- * errorSummary(new Error('OOM command not allowed')) // { name: 'Error', message: 'OOM command not allowed' }
- */
-export function errorSummary(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: typeof error === 'string' ? error : 'unknown error' }
-  const code = (error as { code?: unknown }).code
-  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }
 }
 
 /** `enqueue`, within the queue's time limit; a failure or a stall is QUEUE_UNAVAILABLE (logged). */

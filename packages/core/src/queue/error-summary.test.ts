@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { errorSummary } from '../errors.js'
 import { createTriggerReceiver } from '../receiver/receiver.js'
 import type { TriggerLogger } from '../types.js'
-import { errorSummary } from './enqueue.js'
 import { memoryQueue } from './memory-queue.test-helper.js'
 import { auth, PAYLOAD_SECRET, post, userCreated, userCreatedBody } from './queue-fixtures.test-helper.js'
 

@@ -107,9 +107,9 @@ export function createQueuedRunner(
         const ctx = new EventContext(trigger, delivery.invocation, receivedAt)
         const unfollow = follow(options.signal, ctx)
         try {
-          await invoke(entry, input, ctx)
+          await invoke(entry, input, ctx, env)
         } catch (error) {
-          throw handlerFailed(trigger, error, env)
+          throw handlerFailed(trigger, error, env, delivery.invocation)
         } finally {
           unfollow()
         }
@@ -120,8 +120,8 @@ export function createQueuedRunner(
       const ctx = new CallbackContext(rr, delivery.invocation, receivedAt, options.onDefer ?? noop)
       const unfollow = follow(options.signal, ctx)
       try {
-        const work = ctx.bound(invoke(entry, input, ctx), handlerLimit(deadline, env), noop)
-        const result = await decide(rr, work, env, noop)
+        const work = ctx.bound(invoke(entry, input, ctx, env), handlerLimit(deadline, env), noop)
+        const result = await decide(rr, work, env, noop, delivery.invocation)
         if (result === FAILED && !options.lastAttempt)
           throw new TriggerError('HANDLER_FAILED', `The handler of ${rr.id} failed; it will be retried`)
         return result

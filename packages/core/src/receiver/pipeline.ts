@@ -9,6 +9,7 @@ import { normaliseHeaders, type TriggerHeaders } from '../http/headers.js'
 import { parseBody, tooLarge } from '../http/json-body.js'
 import { assertIdentityEncoding, assertJsonContentType } from '../http/media-type.js'
 import type { TriggerReply } from '../http/reply.js'
+import { type DeliveryTrace, openDeliveryTrace, type TellDelivery } from '../observability/delivery-trace.js'
 import { enqueueDelivery, goesToQueue, queuedDelivery } from '../queue/enqueue.js'
 import type { TriggerInvocation } from '../types.js'
 import type { HandlerRegistry } from './handler-registry.js'
@@ -16,6 +17,7 @@ import type { Lifecycle } from './lifecycle.js'
 import type { TriggerRequest } from './receiver.js'
 import type { ReceiverSettings } from './receiver-options.js'
 import { noteRefusal, type RefusalEnv, replyToError } from './rejection.js'
+import { tellDelivery } from './tell-delivery.js'
 
 /**
  * One delivery's way through the receiver, in DESIGN.md's order: method, credentials, shutdown,
@@ -33,6 +35,7 @@ export class DeliveryPipeline {
   readonly #lifecycle: Lifecycle
   readonly #refusals: RefusalEnv
   readonly #env: DispatchEnv
+  readonly #tell: TellDelivery | undefined
 
   /** What dispatch needs, shared with the worker side (queuedDeliveries). */
   get env(): DispatchEnv {
@@ -55,7 +58,9 @@ export class DeliveryPipeline {
       completion: settings.completion,
       allowedCallbackOrigins: settings.allowedCallbackOrigins,
       deadlineMs: settings.deadlineMs,
+      wrappers: settings.hooks.wrappers,
     }
+    this.#tell = tellDelivery(settings.hooks.onDelivery, settings.logger)
   }
 
   /**
@@ -65,31 +70,54 @@ export class DeliveryPipeline {
    */
   answer(request: TriggerRequest, send: (reply: TriggerReply) => void): void {
     this.#lifecycle.begin()
+    // Observed only when someone listens (a channel subscriber, an onDelivery hook).
+    const trace = openDeliveryTrace(this.#tell)
+    if (trace === undefined) this.#answer(request, send, undefined)
+    else trace.run(() => this.#answer(request, send, trace))
+  }
+
+  #answer(
+    request: TriggerRequest,
+    send: (reply: TriggerReply) => void,
+    trace: DeliveryTrace | undefined,
+  ): void {
     let outcome: TriggerReply | Promise<TriggerReply>
     try {
-      outcome = this.#process(request)
+      outcome = this.#process(request, trace)
     } catch (error) {
-      outcome = replyToError(error, this.#refusals)
+      this.#refuse(error, send, trace)
+      return
     }
-    if (!(outcome instanceof Promise)) this.#send(outcome, send)
+    if (!(outcome instanceof Promise)) this.#send(outcome, send, trace, undefined)
     else
       outcome.then(
-        (reply) => this.#send(reply, send),
-        (error: unknown) => {
-          const reply = replyToError(error, this.#refusals)
-          if (reply instanceof Promise) reply.then((late) => this.#send(late, send))
-          else this.#send(reply, send)
-        },
+        (reply) => this.#send(reply, send, trace, undefined),
+        (error: unknown) => this.#refuse(error, send, trace),
       )
   }
 
-  #send(reply: TriggerReply, send: (reply: TriggerReply) => void): void {
+  #refuse(error: unknown, send: (reply: TriggerReply) => void, trace: DeliveryTrace | undefined): void {
+    const reply = replyToError(error, this.#refusals)
+    if (reply instanceof Promise) reply.then((late) => this.#send(late, send, trace, error))
+    else this.#send(reply, send, trace, error)
+  }
+
+  #send(
+    reply: TriggerReply,
+    send: (reply: TriggerReply) => void,
+    trace: DeliveryTrace | undefined,
+    error: unknown,
+  ): void {
     this.#lifecycle.end()
-    send(reply)
+    try {
+      send(reply)
+    } finally {
+      trace?.finish(reply, error)
+    }
   }
 
   /** Checks, reads, validates and dispatches one delivery. */
-  #process(request: TriggerRequest): TriggerReply | Promise<TriggerReply> {
+  #process(request: TriggerRequest, trace: DeliveryTrace | undefined): TriggerReply | Promise<TriggerReply> {
     const receivedAt = new Date()
     if (request.method !== 'POST')
       throw new TriggerError('METHOD_NOT_ALLOWED', 'Triggers are delivered with POST', {
@@ -97,8 +125,8 @@ export class DeliveryPipeline {
       })
     const headers = normaliseHeaders(request.headers)
     const verifying = this.#settings.verify(headers) // only a custom verifier may be asynchronous
-    if (verifying) return verifying.then(() => this.#admit(request, headers, receivedAt))
-    return this.#admit(request, headers, receivedAt)
+    if (verifying) return verifying.then(() => this.#admit(request, headers, receivedAt, trace))
+    return this.#admit(request, headers, receivedAt, trace)
   }
 
   /**
@@ -109,8 +137,9 @@ export class DeliveryPipeline {
     request: TriggerRequest,
     headers: TriggerHeaders,
     receivedAt: Date,
+    trace: DeliveryTrace | undefined,
   ): TriggerReply | Promise<TriggerReply> {
-    if (!this.#lifecycle.closed) return this.#receive(request, headers, receivedAt)
+    if (!this.#lifecycle.closed) return this.#receive(request, headers, receivedAt, trace)
     const error = new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
     throw noteRefusal(error, request.body, request.trigger, receivedAt)
   }
@@ -119,6 +148,7 @@ export class DeliveryPipeline {
     request: TriggerRequest,
     headers: TriggerHeaders,
     receivedAt: Date,
+    trace: DeliveryTrace | undefined,
   ): TriggerReply | Promise<TriggerReply> {
     // Every refusal from here on is of an authenticated delivery: noteRefusal() marks it for
     // onRejected with the body as it is at that point (only failures pay for it).
@@ -130,6 +160,7 @@ export class DeliveryPipeline {
       assertIdentityEncoding(headers['content-encoding'])
       // A trigger named in the URL is resolved before the body is read.
       named = asked ? this.#handlers.resolve(asked) : undefined
+      if (named) trace?.resolved(named)
       this.#checkDeclaredLength(headers)
     } catch (error) {
       throw noteRefusal(error, body, asked, receivedAt)
@@ -138,12 +169,12 @@ export class DeliveryPipeline {
     // Node's HTTP parser frames a socket's body by it too, so on a real request they agree.
     if (isBodyStream(body))
       return readBodyStream(body, this.#settings.readLimits, headers['content-length']).then(
-        (bytes) => this.#deliver(bytes, named, asked, receivedAt),
+        (bytes) => this.#deliver(bytes, named, asked, receivedAt, trace),
         (error: unknown) => {
           throw noteRefusal(error, body, asked, receivedAt)
         },
       )
-    return this.#deliver(body ?? '', named, asked, receivedAt)
+    return this.#deliver(body ?? '', named, asked, receivedAt, trace)
   }
 
   /** Parses, validates and dispatches a body in memory (`raw`: as received, for onRejected). */
@@ -152,6 +183,7 @@ export class DeliveryPipeline {
     named: HandlerEntry | undefined,
     asked: string | undefined,
     receivedAt: Date,
+    trace: DeliveryTrace | undefined,
   ): TriggerReply | Promise<TriggerReply> {
     let invocation: TriggerInvocation | undefined
     try {
@@ -159,6 +191,10 @@ export class DeliveryPipeline {
       invocation = split.invocation
       const input = split.input
       const entry = named ?? this.#handlers.resolveFromMetadata(invocation)
+      if (trace) {
+        trace.invoked(invocation)
+        if (!named) trace.resolved(entry)
+      }
       const trigger = entry.trigger
       const payload = entry.parseInput(input)
       const dedupe = this.#settings.dedupe
@@ -167,6 +203,7 @@ export class DeliveryPipeline {
         : undefined
       const queue = this.#settings.queue
       if (queue && goesToQueue(entry)) {
+        if (trace) trace.context.queued = true
         const delivery = queuedDelivery(entry, input, invocation, receivedAt, key, this.#env)
         return enqueueDelivery(queue, delivery, entry, this.#env).catch((error: unknown) => {
           throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)

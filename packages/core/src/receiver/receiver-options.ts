@@ -15,9 +15,11 @@ import { TriggerConfigError } from '../errors.js'
 import { type AuthOptions, type AuthVerifier, createAuthVerifier } from '../http/auth.js'
 import type { ReadLimits } from '../http/body-stream.js'
 import { DeadlineQueue } from '../http/deadline-queue.js'
+import { type ReceiverHooks, type ResolvedHooks, resolveHooks } from '../observability/hooks.js'
 import type { TriggerQueue } from '../queue/queue-port.js'
 import type { FireAndForgetTrigger } from '../schemas/define-trigger.js'
 import type { TriggerContext, TriggerLogger } from '../types.js'
+import { resolveLogger } from './logger.js'
 import type { TriggerRejection } from './rejection.js'
 
 /**
@@ -33,8 +35,25 @@ export interface TriggerReceiverOptions {
   bodyLimit?: number
   /** Longest wait for a streamed body, in milliseconds; default 10 000. */
   bodyTimeoutMs?: number
-  /** Where failures are reported; default `console`; `false` silences the receiver. */
+  /**
+   * Where failures are reported: `console` (the default), pino, bunyan, winston or any object with
+   * `error` and `warn`; `false` silences the receiver. Lines carry `trigger` and `invocationId` as
+   * fields, never payload values or secrets. pino and bunyan are called fields first.
+   *
+   * @example
+   * logger: pino({ level: 'warn' })
+   */
   logger?: TriggerLogger | false
+  /**
+   * Hooks into every delivery: `onDelivery(event)` is told each one's outcome (401s and refusals
+   * included), `wrapHandler(ctx, run)` runs around each handler call (here and in a queue's
+   * workers). One object or an array, applied in order; a hook that throws is logged and changes
+   * no reply or callback. See {@link ReceiverHooks}.
+   *
+   * @example
+   * hooks: { onDelivery: ({ trigger, status, durationMs }) => histogram.record(durationMs, { trigger, status }) }
+   */
+  hooks?: ReceiverHooks | readonly ReceiverHooks[]
   /**
    * Receives deliveries of triggers the catalog does not know and no `defineTrigger()` describes
    * (ISC adds triggers before their ids are published). They are handled as fire-and-forget, with
@@ -103,16 +122,11 @@ export interface ReceiverSettings {
   deadlineMs: number
   /** Where deliveries are stored for workers; undefined without `queue`. */
   queue: TriggerQueue | undefined
+  hooks: ResolvedHooks
 }
 
 /** Node's longest timer: a longer (or non-finite) delay fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-const consoleLogger: TriggerLogger = {
-  error: (message, details) => console.error(`[isc-triggers] ${message}`, details ?? ''),
-  warn: (message, details) => console.warn(`[isc-triggers] ${message}`, details ?? ''),
-}
-const silentLogger: TriggerLogger = { error() {}, warn() {} }
 
 function optionalFunction<T>(name: string, value: T | undefined, shape: string): T | undefined {
   if (value !== undefined && typeof value !== 'function')
@@ -157,7 +171,8 @@ export function resolveReceiverOptions(options: TriggerReceiverOptions): Receive
   const client = createCompletionClient(completion)
   return {
     verify,
-    logger: options.logger === false ? silentLogger : (options.logger ?? consoleLogger),
+    logger: resolveLogger(options.logger),
+    hooks: resolveHooks(options.hooks),
     readLimits: { limit: bodyLimit, deadlines: new DeadlineQueue(bodyTimeoutMs) },
     onUnknownTrigger: optionalFunction(
       'onUnknownTrigger',

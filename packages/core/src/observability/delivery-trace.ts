@@ -1,0 +1,117 @@
+import type { HandlerEntry } from '../dispatch/handler-entry.js'
+import { isTriggerError, TriggerError } from '../errors.js'
+import type { TriggerReply } from '../http/reply.js'
+import type { TriggerInvocation } from '../types.js'
+import { type DeliveryTraceContext, deliveryChannel } from './channels.js'
+import type { DeliveryEvent } from './hooks.js'
+
+/** Tells each `onDelivery` hook; `failed` reports a hook that threw or rejected. */
+export type TellDelivery = (event: DeliveryEvent) => void
+
+/**
+ * One delivery as observers see it: its `isc-triggers:delivery` context, published when the
+ * channel had subscribers at the start, and its `onDelivery` event. Made only when someone
+ * listens ({@link openDeliveryTrace}); the pipeline fills it in as it learns the trigger.
+ *
+ * Events follow TracingChannel's order: `start` (the delivery's synchronous part runs inside
+ * `start.runStores`, so stores bound to the channel, such as a tracer's context, are active in
+ * the handler), then `end`; a reply decided later gets `asyncStart` and `asyncEnd`; a 5xx
+ * publishes `error` before the last of these.
+ */
+export class DeliveryTrace {
+  readonly context: DeliveryTraceContext = {
+    trigger: undefined,
+    type: undefined,
+    mode: undefined,
+    invocationId: undefined,
+    status: undefined,
+    errorCode: undefined,
+    queued: false,
+  }
+  readonly #publish: boolean
+  readonly #tell: TellDelivery | undefined
+  readonly #started = performance.now()
+  #returned = false
+  #finished = false
+
+  constructor(publish: boolean, tell: TellDelivery | undefined) {
+    this.#publish = publish
+    this.#tell = tell
+  }
+
+  /** The trigger, once resolved (from the URL or `_metadata`). */
+  resolved(entry: HandlerEntry): void {
+    const trigger = entry.trigger
+    this.context.trigger = trigger.id
+    this.context.type = trigger.type
+    this.context.mode = trigger.type === 'request-response' ? entry.mode : undefined
+  }
+
+  invoked(invocation: TriggerInvocation | undefined): void {
+    this.context.invocationId = invocation?.invocationId
+  }
+
+  /** Runs the delivery's synchronous part, between `start` and `end`. */
+  run(part: () => void): void {
+    if (this.#publish) deliveryChannel.start.runStores(this.context, part)
+    else part()
+    this.#returned = true
+    if (this.#publish) deliveryChannel.end.publish(this.context)
+    if (this.#finished) this.#told()
+  }
+
+  /** The reply is decided (`error`: what it was made from, for an error reply). */
+  finish(reply: TriggerReply, error: unknown): void {
+    if (this.#finished) return
+    this.#finished = true
+    const context = this.context
+    context.status = reply.status
+    if (reply.status >= 400) {
+      const known = isTriggerError(error) ? error : undefined
+      context.errorCode = known?.code ?? 'HANDLER_FAILED'
+      if (reply.status >= 500 && this.#publish) {
+        // The reply's code and message only: the handler's own error may carry payload values.
+        context.error = new TriggerError(context.errorCode, known?.message ?? 'The trigger handler failed')
+        deliveryChannel.error.publish(context)
+      }
+    }
+    if (!this.#returned) return // decided during the synchronous part: `end` follows in run()
+    if (this.#publish) {
+      deliveryChannel.asyncStart.publish(context)
+      deliveryChannel.asyncEnd.publish(context)
+    }
+    this.#told()
+  }
+
+  #told(): void {
+    const tell = this.#tell
+    if (!tell) return
+    const c = this.context
+    tell(
+      Object.freeze({
+        trigger: c.trigger,
+        type: c.type,
+        mode: c.mode,
+        invocationId: c.invocationId,
+        status: c.status ?? 500,
+        code: c.errorCode,
+        durationMs: performance.now() - this.#started,
+        queued: c.queued,
+      }),
+    )
+  }
+}
+
+/**
+ * A trace for one delivery, or undefined when nobody listens (no channel subscriber, no
+ * `onDelivery` hook): then a delivery costs one `hasSubscribers` check.
+ *
+ * @example
+ * const trace = openDeliveryTrace(tellHooks)
+ * if (trace) trace.run(() => pipeline.process(request, trace))
+ */
+export function openDeliveryTrace(tell: TellDelivery | undefined): DeliveryTrace | undefined {
+  const publish = deliveryChannel.hasSubscribers
+  if (!publish && tell === undefined) return undefined
+  return new DeliveryTrace(publish, tell)
+}
