@@ -117,10 +117,13 @@ export type HandlerOptions<T extends AnyTrigger> = T extends RequestResponseTrig
 
 /**
  * Where the receiver reports what it could not answer for itself (a handler that threw, a
- * rejected delivery). Messages never carry secrets or payload values.
+ * rejected delivery), called `(message, fields)`. Fields such as `trigger` and `invocationId` are
+ * ids, never secrets or payload values. Pass a pino or bunyan logger itself (not its bound
+ * methods): the receiver recognises it and calls it fields first, as it expects.
  *
  * @example
- * createTriggerReceiver({ auth, logger: { error: pino.error.bind(pino), warn: pino.warn.bind(pino) } })
+ * createTriggerReceiver({ auth, logger: pino() })
+ * createTriggerReceiver({ auth, logger: { error: (msg, fields) => log.error(msg, fields), warn: (msg, fields) => log.warn(msg, fields) } })
  */
 export interface TriggerLogger {
   error(message: string, details?: Record<string, unknown>): void
