@@ -33,9 +33,10 @@ import type { HandlerEntry } from './handler-entry.js'
  * delivery is stored), INVALID_CALLBACK (400) otherwise.
  *
  * @example
- * const target = callbackTarget(invocation, env) // { callbackURL, secret, invocationId, triggerId }
+ * const target = callbackTarget(trigger, invocation, env) // { callbackURL, secret, invocationId, triggerId }
  */
 export function callbackTarget(
+  trigger: RequestResponseTrigger,
   invocation: TriggerInvocation | undefined,
   env: DispatchEnv,
 ): CompletionTarget {
@@ -49,7 +50,8 @@ export function callbackTarget(
     callbackURL: invocation.callbackURL,
     secret: invocation.secret,
     invocationId: invocation.invocationId,
-    triggerId: invocation.triggerId,
+    // The trigger the delivery resolved to when `_metadata` does not name it (it was in the URL).
+    triggerId: invocation.triggerId ?? trigger.id,
   }
 }
 
@@ -261,7 +263,7 @@ export function runAsync(
   env: DispatchEnv,
   failedLater: () => void = noop,
 ): TriggerReply {
-  const target = callbackTarget(invocation, env)
+  const target = callbackTarget(trigger, invocation, env)
   const deadline = receivedAt.getTime() + env.deadlineMs
   const ctx = new CallbackContext(trigger, invocation, receivedAt, noop)
   completeLater(trigger, start(entry, input, ctx, deadline, env), target, deadline, env, failedLater)
@@ -278,7 +280,7 @@ export async function runDynamic(
   env: DispatchEnv,
   failedLater: () => void = noop,
 ): Promise<TriggerReply> {
-  const target = callbackTarget(invocation, env)
+  const target = callbackTarget(trigger, invocation, env)
   const deadline = receivedAt.getTime() + env.deadlineMs
   let resolveDeferred = noop
   let deferRequested = false

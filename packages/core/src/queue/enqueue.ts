@@ -4,6 +4,7 @@ import type { HandlerEntry } from '../dispatch/handler-entry.js'
 import { callbackTarget } from '../dispatch/request-response.js'
 import { errorSummary, TriggerError } from '../errors.js'
 import { ackReply, jsonReply, type TriggerReply } from '../http/reply.js'
+import type { RequestResponseTrigger } from '../schemas/define-trigger.js'
 import type { TriggerInvocation } from '../types.js'
 import type { QueuedDelivery, TriggerQueue } from './queue-port.js'
 
@@ -35,7 +36,7 @@ export function queuedDelivery(
   }
   if (invocation) delivery.invocation = invocation
   if (entry.trigger.type === 'fire-and-forget') return delivery
-  const target = callbackTarget(invocation, env) // INVALID_CALLBACK before anything is stored
+  const target = callbackTarget(entry.trigger as RequestResponseTrigger, invocation, env) // INVALID_CALLBACK before anything is stored
   delivery.mode = entry.mode === 'dynamic' ? 'dynamic' : 'async'
   delivery.key = target.invocationId || key
   delivery.deadlineAt = at + env.deadlineMs
