@@ -1,7 +1,7 @@
 import { type DispatchEnv, dispatch } from '../dispatch/dispatch.js'
-import { remainingBudget } from '../dispatch/handler-call.js'
+import { ids, log, remainingBudget } from '../dispatch/handler-call.js'
 import type { HandlerEntry } from '../dispatch/handler-entry.js'
-import { TriggerError } from '../errors.js'
+import { errorSummary, TriggerError } from '../errors.js'
 import { ackReply, type TriggerReply } from '../http/reply.js'
 import type { TriggerInvocation } from '../types.js'
 import type { DedupeStore } from './dedupe.js'
@@ -26,11 +26,17 @@ function within<T>(call: () => Promise<T> | T, ms: number): Promise<T | typeof T
   return Promise.race([answer, late]).finally(() => clearTimeout(timer))
 }
 
-/** Logs without letting a throwing logger change the delivery's outcome. */
-function logStoreFault(env: DispatchEnv, message: string, error?: unknown): void {
-  try {
-    env.logger.error(message, error === undefined ? {} : { error })
-  } catch {}
+/**
+ * Logs (a throwing logger changes nothing) with the delivery's ids, and of the store's error only
+ * its summary: a Redis client's error carries the command's arguments, the key among them.
+ */
+function logStoreFault(
+  env: DispatchEnv,
+  message: string,
+  where: Record<string, unknown>,
+  error?: unknown,
+): void {
+  log(env, 'error', message, error === undefined ? where : { ...where, error: errorSummary(error) })
 }
 
 /**
@@ -41,6 +47,7 @@ function logStoreFault(env: DispatchEnv, message: string, error?: unknown): void
 async function claimKey(
   claim: Claim,
   entry: HandlerEntry,
+  where: Record<string, unknown>,
   receivedAt: Date,
   env: DispatchEnv,
 ): Promise<boolean | undefined> {
@@ -52,21 +59,25 @@ async function claimKey(
   try {
     const claimed = await within(() => claim.store.claim(claim.key, claim.ttlMs), ms)
     if (claimed !== TIMED_OUT) return claimed
-    logStoreFault(env, `The dedupe store did not answer within ${ms} ms; ${id} runs without deduplication`)
+    logStoreFault(
+      env,
+      `The dedupe store did not answer within ${ms} ms; ${id} runs without deduplication`,
+      where,
+    )
   } catch (error) {
-    logStoreFault(env, `The dedupe store failed; ${id} runs without deduplication`, error)
+    logStoreFault(env, `The dedupe store failed; ${id} runs without deduplication`, where, error)
   }
   return undefined
 }
 
 /** Gives a claim back, within the store's time limit; a failure is logged, never thrown. */
-async function release(claim: Claim, env: DispatchEnv): Promise<void> {
+async function release(claim: Claim, where: Record<string, unknown>, env: DispatchEnv): Promise<void> {
   try {
     const released = await within(() => claim.store.release(claim.key), claim.timeoutMs)
     if (released === TIMED_OUT)
-      logStoreFault(env, `The dedupe store did not release a claim within ${claim.timeoutMs} ms`)
+      logStoreFault(env, `The dedupe store did not release a claim within ${claim.timeoutMs} ms`, where)
   } catch (error) {
-    logStoreFault(env, 'The dedupe store failed to release a claim', error)
+    logStoreFault(env, 'The dedupe store failed to release a claim', where, error)
   }
 }
 
@@ -89,13 +100,14 @@ export async function dispatchOnce(
   receivedAt: Date,
   env: DispatchEnv,
 ): Promise<TriggerReply> {
-  const claimed = await claimKey(claim, entry, receivedAt, env)
+  const where = ids(entry.trigger, invocation)
+  const claimed = await claimKey(claim, entry, where, receivedAt, env)
   if (claimed === undefined) return dispatch(entry, payload, invocation, receivedAt, env)
   if (!claimed) {
     if (entry.trigger.type === 'fire-and-forget' || entry.mode === 'async') return ackReply()
     throw new TriggerError('DUPLICATE_DELIVERY', `This ${entry.trigger.id} delivery is already being handled`)
   }
-  const giveBack = () => release(claim, env)
+  const giveBack = () => release(claim, where, env)
   let reply: TriggerReply
   try {
     reply = await dispatch(entry, payload, invocation, receivedAt, env, () => {

@@ -127,6 +127,7 @@ async function awaitSync(
       env,
       'warn',
       `The handler of ${trigger.id} ran past ${entry.timeoutMs} ms; the fallback output was sent`,
+      ids(trigger, ctx.invocation),
     )
     return jsonReply(200, entry.fallback)
   }
