@@ -1,0 +1,5 @@
+export {
+  type InstrumentTriggersOptions,
+  instrumentTriggers,
+  type TriggerInstrumentation,
+} from './instrument.js'
