@@ -23,6 +23,9 @@ const versions = {
   express: '5.3.0',
   zod: '4.6.7',
   bullmq: '6.7.0',
+  '@opentelemetry/api': '1.9.1',
+  '@opentelemetry/sdk-trace-base': '2.12.1',
+  '@opentelemetry/context-async-hooks': '2.12.1',
   '@types/express': '5.0.6',
   '@types/node': '^20.19.0',
 }
@@ -55,6 +58,29 @@ async function main() {
   if (!fine) process.exitCode = 1
 }
 main().catch((error) => { console.error(error); process.exitCode = 1 })
+`
+
+// OpenTelemetry: one delivery through instrumentTriggers(), with the SDK's in-memory exporter. The
+// handler's own span must be a child of the delivery span (the private AsyncLocalStorage access).
+const otel = (load) => `${load}
+context.setGlobalContextManager(new AsyncLocalStorageContextManager())
+const exporter = new InMemorySpanExporter()
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+const instrumentation = instrumentTriggers({ tracerProvider })
+const receiver = createTriggerReceiver({ auth: { type: 'none' }, logger: false })
+receiver.on('idn:identity-created', async () => {
+  await new Promise((resolve) => setImmediate(resolve))
+  tracerProvider.getTracer('user').startActiveSpan('user work', (span) => span.end())
+})
+receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(sampleInput('idn:identity-created')), trigger: 'identity-created' }).then((reply) => {
+  instrumentation.disable()
+  const [user, delivery] = exporter.getFinishedSpans()
+  const fine = reply.status === 200 && delivery?.name === 'process idn:identity-created' &&
+    user?.parentSpanContext?.spanId === delivery.spanContext().spanId && !tracingChannel('isc-triggers:delivery').hasSubscribers
+  console.log(fine ? 'otel OK' : 'otel FAILED', reply.status, JSON.stringify(exporter.getFinishedSpans().map((s) => s.name)))
+  process.exitCode = fine ? 0 : 1
+})
 `
 
 const frameworks = {
@@ -183,6 +209,8 @@ void sample
 receiver.on('idn:access-request-pre-approval', () => ({ approved: true, comment: 'ok', approver: 'svc' }))
 const app = express()
 app.use('/isc/triggers', createTriggerMiddleware(receiver))
+const instrumentation = instrumentTriggers({ tracerProvider: trace.getTracerProvider(), meterProvider: metrics.getMeterProvider() })
+instrumentation.disable()
 const queued = createTriggerReceiver({ auth: { type: 'none' }, queue: bullmqQueue({ connection: { host: '127.0.0.1', port: 6379 }, sealKey: false }) })
 queued.on('idn:identity-created', () => {}, { queue: false })
 const worker = startTriggerWorker(queued, { concurrency: 2 })
@@ -203,18 +231,22 @@ const consumers = [
       'frameworks.cjs': nestAndKoa,
       'nest.cjs': nestScript,
       'frameworks.test.cjs': jestTest,
+      'otel.cjs': otel(
+        "const { tracingChannel } = require('node:diagnostics_channel')\nconst { context } = require('@opentelemetry/api')\nconst { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks')\nconst { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { instrumentTriggers } = require('@isc-triggers/otel')\nconst { sampleInput } = require('@isc-triggers/testing')",
+      ),
       'durable.cjs': durable(
         "const { createTriggerReceiver } = require('@isc-triggers/core')\nconst { bullmqQueue, startTriggerWorker } = require('@isc-triggers/bullmq')\nconst { sampleInput } = require('@isc-triggers/testing')",
       ),
     },
     after: [
+      [process.execPath, 'otel.cjs'],
       [process.execPath, 'durable.cjs'],
       [process.execPath, 'nest.cjs'],
       [process.execPath, 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/frameworks.test.cjs'],
       ['node_modules/.bin/isc-triggers', 'list', '--type', 'request-response'],
     ],
     ts: typeCheck(
-      "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'",
+      "import express = require('express')\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'\nimport { instrumentTriggers } from '@isc-triggers/otel'\nimport { metrics, trace } from '@opentelemetry/api'",
     ),
   },
   {
@@ -226,13 +258,19 @@ const consumers = [
     ),
     tsconfig: { module: 'nodenext', moduleResolution: 'nodenext' },
     extra: {
+      'otel.mjs': otel(
+        "import { tracingChannel } from 'node:diagnostics_channel'\nimport { context } from '@opentelemetry/api'\nimport { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'\nimport { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { instrumentTriggers } from '@isc-triggers/otel'\nimport { sampleInput } from '@isc-triggers/testing'",
+      ),
       'durable.mjs': durable(
         "import { createTriggerReceiver } from '@isc-triggers/core'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'\nimport { sampleInput } from '@isc-triggers/testing'",
       ),
     },
-    after: [[process.execPath, 'durable.mjs']],
+    after: [
+      [process.execPath, 'otel.mjs'],
+      [process.execPath, 'durable.mjs'],
+    ],
     ts: typeCheck(
-      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'",
+      "import express from 'express'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { createTriggerMiddleware } from '@isc-triggers/express'\nimport { sampleInput } from '@isc-triggers/testing'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'\nimport { instrumentTriggers } from '@isc-triggers/otel'\nimport { metrics, trace } from '@opentelemetry/api'",
     ),
   },
 ]
@@ -240,10 +278,10 @@ const consumers = [
 try {
   mkdirSync(tarballs)
   // pnpm pack rewrites workspace:/catalog: ranges and applies publishConfig, as publishing does.
-  const packages = ['core', 'express', 'koa', 'nestjs', 'testing', 'bullmq']
+  const packages = ['core', 'express', 'koa', 'nestjs', 'testing', 'bullmq', 'otel']
   for (const pkg of packages)
     run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg))
-  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz, bullmqTgz] = packages.map((pkg) =>
+  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz, bullmqTgz, otelTgz] = packages.map((pkg) =>
     join(
       tarballs,
       readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
@@ -265,6 +303,10 @@ try {
           '@isc-triggers/koa': `file:${koaTgz}`,
           '@isc-triggers/nestjs': `file:${nestjsTgz}`,
           '@isc-triggers/bullmq': `file:${bullmqTgz}`,
+          '@isc-triggers/otel': `file:${otelTgz}`,
+          '@opentelemetry/api': versions['@opentelemetry/api'],
+          '@opentelemetry/sdk-trace-base': versions['@opentelemetry/sdk-trace-base'],
+          '@opentelemetry/context-async-hooks': versions['@opentelemetry/context-async-hooks'],
           bullmq: versions.bullmq,
           ...frameworks,
           express: versions.express,
