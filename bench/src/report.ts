@@ -1,4 +1,5 @@
 // The text of BENCHMARKS.md, around the tables of one full run.
+import { BEFORE_COMMIT } from './observability.js'
 
 /** What limits the queued figures (from profiles and Redis' command statistics). */
 const QUEUED_BOUNDS = `What bounds the queued figures (\`node --cpu-prof\` and Redis' \`INFO commandstats\` while
@@ -31,6 +32,7 @@ export interface ReportParts {
   tables: string[]
   queued: string[]
   validation: string[]
+  observability: string[]
   memory: string
 }
 
@@ -47,6 +49,7 @@ export function benchmarksMarkdown({
   tables,
   queued,
   validation,
+  observability,
   memory,
 }: ReportParts): string {
   return `# Benchmarks
@@ -106,6 +109,34 @@ the same bytes, in one process; median of interleaved rounds. The last column is
 
 ${validation.join('\n')}
 
+## Observability cost
+
+Core publishes \`node:diagnostics_channel\` tracing channels (\`isc-triggers:delivery\`,
+\`isc-triggers:callback\`) around every delivery and callback attempt; with nobody listening, a
+delivery pays one \`hasSubscribers\` check. Each round measures, one after the other: the core of
+commit ${BEFORE_COMMIT}, the one before the channels (taken from git history with \`git archive\` and
+built with the repository's tsdown by bench/src/baseline.ts, cached in bench/.baseline/); today's
+core with nobody listening, twice, in two processes; and today's core with \`@isc-triggers/otel\` on.
+The OpenTelemetry setup is what an application runs, exporting to nowhere: a \`BasicTracerProvider\`
+with a \`BatchSpanProcessor\` (default batch settings) around a span exporter that reports success
+and drops the spans, a \`MeterProvider\` with a \`PeriodicExportingMetricReader\` (default 60 s
+interval) around a metric exporter that does the same, and \`AsyncLocalStorageContextManager\` as the
+global context manager; every delivery is sampled, so each one makes a span and a histogram entry
+(the in-process runs check that spans and metric points reached the exporters).
+
+Targets (issue 17): today's core with nobody listening at least 0.99x the throughput of
+${BEFORE_COMMIT}; with \`@isc-triggers/otel\` on, at least 0.90x today's core with nobody listening.
+How noise is judged: every ratio is taken within one round, between processes that ran one after
+the other (in alternating order from round to round), and the table gives the median of the
+rounds' ratios with the lowest and the highest. The "second process" row runs the same code as
+"nobody listening", so its ratio shows how far two identical runs differ on this machine. The
+verdict: "met in every round" when the lowest round's ratio reaches the target; "met by the
+median" when the median does but some round does not (read the noise row beside it); "not shown"
+when the median is below the target but some round reaches it (the difference is within the
+rounds' spread, yet the run does not show the target held); "missed in every round" otherwise.
+\`pnpm bench --observability-only\` runs these rows alone (prints, writes nothing; \`--observability-rounds N\`).
+
+${observability.join('\n')}
 ## Memory
 
 ${memory}

@@ -1,5 +1,6 @@
 // `pnpm bench [--quick] [--duration S] [--rounds N] [--connections N] [--validation-only]
-//   [--only TEXT[,TEXT...]] [--jobs N] [--worker-concurrency N]`
+//   [--observability-only] [--observability-rounds N] [--only TEXT[,TEXT...]] [--jobs N]
+//   [--worker-concurrency N]`
 //
 // Each scenario's server runs in its own process (built packages, as users load them) while
 // autocannon drives it from this one over loopback: two cores, one each. Scenarios are interleaved
@@ -9,7 +10,10 @@
 // isc-triggers row of its framework. A round that sees an error or a non-2xx reply fails the
 // run: it would measure the wrong thing. The queued rows and the worker throughput need Redis
 // (REDIS_URL, or a redis-server started for the run); without one they are skipped, with the
-// reason printed.
+// reason printed. The observability rows (observability.ts) compare today's core, with nobody
+// listening and with @isc-triggers/otel on, with the core of the commit before its tracing channels,
+// built from git history (baseline.ts); without that history, or without a built
+// @isc-triggers/otel, those rows are skipped with the reason printed.
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -17,8 +21,22 @@ import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { baselineCore } from './baseline.js'
 import { load, startServer } from './load.js'
 import { measureMemory } from './memory.js'
+import {
+  BEFORE_COMMIT,
+  costTable,
+  type HandleSettings,
+  measureHandle,
+  OBSERVABILITY_PAYLOAD,
+  OBSERVABILITY_SERVERS,
+  type Round,
+  roundOrder,
+  VARIANTS,
+  type Variant,
+} from './observability.js'
+import { otelUnavailable } from './otel-setup.js'
 import { type Payload, payloads } from './payloads.js'
 import { type AckRow, queuedBaselines, queuedMarkdown } from './queued-tables.js'
 import { type BenchRedis, benchRedis, obliterate } from './redis.js'
@@ -34,6 +52,9 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     connections: { type: 'string', default: '32' },
     'validation-only': { type: 'boolean', default: false },
+    // Only the observability rows (in process and node:http; prints, writes nothing), and their rounds.
+    'observability-only': { type: 'boolean', default: false },
+    'observability-rounds': { type: 'string' },
     // Only the scenarios whose name contains one of the comma-separated TEXTs, with their
     // baselines (prints, writes nothing). The worker throughput runs when a TEXT is in "queued workers".
     only: { type: 'string' },
@@ -49,6 +70,8 @@ const connections = Number(values.connections)
 const warmupSeconds = quick ? 0.3 : 1
 const jobs = Number(values.jobs ?? (quick ? 1_000 : 10_000))
 const workerConcurrency = Number(values['worker-concurrency'])
+// More rounds than the other rows: their targets (1%, 10%) are finer than those rows' noise.
+const observabilityRounds = Number(values['observability-rounds'] ?? (quick ? 1 : 6))
 
 /** Each measured scenario and the row it is compared with. */
 const baselines: Record<string, string> = {
@@ -80,6 +103,12 @@ const names = wanted(baselines)
 /** The queued rows and the in-process rows they are compared with. */
 const queuedNames = wanted(queuedBaselines)
 const runWorkers = only === undefined || only.some((text) => 'queued workers'.includes(text))
+/** The observability rows run with --only when a TEXT is in one of their names or in "observability". */
+const runObservability =
+  only === undefined ||
+  only.some((text) =>
+    ['observability', ...Object.values(OBSERVABILITY_SERVERS)].some((name) => name.includes(text)),
+  )
 
 /** Every server to measure, each queued one right after its in-process row (none without Redis). */
 function serversToMeasure(withQueued: boolean): string[] {
@@ -100,14 +129,19 @@ interface Sample {
 /** The queue the queued servers store into (emptied after each server), on the run's Redis. */
 const ackQueue = `bench-ack-${randomUUID().slice(0, 8)}`
 
-async function measure(name: string, samples: Map<string, Sample[]>, redisUrl: string): Promise<void> {
+async function measure(
+  name: string,
+  samples: Map<string, Sample[]>,
+  redisUrl: string,
+  measured: Payload[] = payloads,
+): Promise<void> {
   const queued = name in queuedBaselines
   const env: Record<string, string> = queued ? { BENCH_REDIS_URL: redisUrl, BENCH_QUEUE_NAME: ackQueue } : {}
   const { child, port } = await startServer(name, env)
   try {
     // A queued server is measured on the fire-and-forget delivery only: the SYNC one is never
     // queued, and 100 KiB jobs would fill Redis with the bodies of every request.
-    for (const payload of queued ? payloads.slice(0, 1) : payloads) {
+    for (const payload of queued ? payloads.slice(0, 1) : measured) {
       await load(name, port, payload, { seconds: warmupSeconds, connections })
       const result = await load(name, port, payload, { seconds: duration, connections })
       child.send('report')
@@ -219,7 +253,73 @@ async function workerRuns(redisUrl: string): Promise<WorkerRun[]> {
   return runs
 }
 
+/**
+ * The observability tables: `receiver.handle()` in process, then node:http, each round measuring
+ * the core of BEFORE_COMMIT, today's (twice: the second is the noise row) and today's with
+ * @isc-triggers/otel on. A variant that cannot run is skipped with its reason printed.
+ */
+async function observabilityTables(): Promise<string[]> {
+  const skipped: Partial<Record<Variant, string>> = {}
+  const baseline = baselineCore(BEFORE_COMMIT)
+  if ('skipped' in baseline) skipped.before = baseline.skipped
+  // Read by the servers and in-process measurements of the "before" variant.
+  else process.env.BENCH_BASELINE_CORE = baseline.entry
+  const otel = await otelUnavailable()
+  if (otel !== undefined) skipped.otel = otel
+  // One round cannot tell noise from anything; --quick only checks that every variant runs.
+  if (quick) skipped.again = 'not run with --quick'
+  for (const [variant, reason] of Object.entries(skipped))
+    process.stderr.write(`observability: the "${variant}" rows are skipped: ${reason}\n`)
+  const variants = VARIANTS.filter((variant) => !(variant in skipped))
+  const payload = OBSERVABILITY_PAYLOAD
+  const label = `${payload.label} (${Buffer.byteLength(payload.body)} bytes)`
+
+  const settings: HandleSettings = quick
+    ? { warmupMs: 100, windowMs: 150, windows: 1 }
+    : { warmupMs: 1000, windowMs: 300, windows: 5 }
+  const handleRounds = await measureHandle(variants, observabilityRounds, settings)
+
+  const servers = variants.map((variant) => OBSERVABILITY_SERVERS[variant])
+  const samples = new Map<string, Sample[]>(servers.map((name) => [key(name, payload), []]))
+  const httpRounds: Round[] = []
+  for (let round = 1; round <= observabilityRounds; round++) {
+    for (const name of roundOrder(servers, round)) {
+      process.stderr.write(`round ${round}/${observabilityRounds}: ${name}\n`)
+      await measure(name, samples, '', [payload])
+    }
+    httpRounds.push(
+      Object.fromEntries(
+        variants.map((variant) => {
+          const sample = samples.get(key(OBSERVABILITY_SERVERS[variant], payload))!.at(-1)!
+          return [variant, { rate: sample.rps, p99: sample.p99 }]
+        }),
+      ),
+    )
+  }
+  return [
+    `### In process: \`receiver.handle()\`, ${label}`,
+    '',
+    `${observabilityRounds} round(s); per round each variant runs in a fresh process: ${settings.warmupMs / 1000} s ` +
+      `warm-up, then ${settings.windows} window(s) of ${settings.windowMs / 1000} s, the process's figure being ` +
+      'the median window; one call at a time, yielding to the event loop every 200 calls.',
+    '',
+    ...costTable(handleRounds, { unit: 'handle() /s', skipped, http: false, judged: !quick }),
+    '',
+    `### node:http: ${label}`,
+    '',
+    `${observabilityRounds} round(s) of ${duration} s after ${warmupSeconds} s warm-up, ${connections} connections; ` +
+      'each server in a process of its own per round, as in the tables above.',
+    '',
+    ...costTable(httpRounds, { unit: 'req/s', skipped, http: true, judged: !quick }),
+    '',
+  ]
+}
+
 async function main() {
+  if (values['observability-only']) {
+    console.log((await observabilityTables()).join('\n'))
+    return
+  }
   process.stderr.write('in-process: handle() vs JSON.parse (+ safeParse) ...\n')
   const validation = validationTable(await measureValidation({ quick }))
   if (values['validation-only']) {
@@ -249,6 +349,9 @@ async function main() {
       concurrency: workerConcurrency,
       skipped: 'skipped' in redis ? redis.skipped : undefined,
     })
+    const observability = runObservability
+      ? await observabilityTables()
+      : ['(observability rows: skipped with --only)']
     const deliveries = quick ? 5_000 : 100_000
     process.stderr.write(`memory: ${deliveries} deliveries through the Express adapter ...\n`)
     const memory =
@@ -258,7 +361,8 @@ async function main() {
     const settings = `${rounds} round(s) of ${duration} s per payload after ${warmupSeconds} s warm-up, ${connections} connections`
     const tables = throughputTables(samples)
     console.log(
-      `\n${machine}\n${settings}\n\n${tables.join('\n')}\n${queued.join('\n')}\n\n${validation.join('\n')}\n\n${memory.summary}`,
+      `\n${machine}\n${settings}\n\n${tables.join('\n')}\n${queued.join('\n')}\n\n${validation.join('\n')}\n\n` +
+        `${observability.join('\n')}\n${memory.summary}`,
     )
     if (quick || only !== undefined) return
     writeFileSync(
@@ -270,6 +374,7 @@ async function main() {
         tables,
         queued,
         validation,
+        observability,
         memory: memory.summary,
       }),
     )

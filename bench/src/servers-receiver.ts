@@ -6,7 +6,15 @@ import { DECISION, TOKEN } from './payloads.js'
  * fire-and-forget deliveries are stored for workers (the SYNC one still runs in process).
  */
 export function benchReceiver(queue?: TriggerQueue) {
-  const receiver = createTriggerReceiver({
+  return benchReceiverOf(createTriggerReceiver, queue)
+}
+
+/**
+ * The same receiver, made by the `createTriggerReceiver` given: today's, or an earlier commit's
+ * (bench/src/baseline.ts), so both are set up alike.
+ */
+export function benchReceiverOf(create: typeof createTriggerReceiver, queue?: TriggerQueue) {
+  const receiver = create({
     auth: { type: 'bearer', tokens: [TOKEN] },
     logger: false,
     ...(queue ? { queue } : {}),

@@ -14,6 +14,7 @@ import express from 'express'
 import Koa from 'koa'
 import { DECISION, TOKEN } from './payloads.js'
 import { nestScenarios } from './servers-nest.js'
+import { observabilityScenarios } from './servers-observability.js'
 import { queuedScenarios } from './servers-queued.js'
 import { benchReceiver } from './servers-receiver.js'
 
@@ -124,4 +125,5 @@ export const scenarios: Record<string, () => Server | Promise<Server>> = {
   },
   ...nestScenarios,
   ...queuedScenarios,
+  ...observabilityScenarios,
 }
