@@ -4,7 +4,13 @@ import { createServer, type IncomingMessage, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { deliver, sampleInput, sampleOutput } from '@isc-triggers/testing'
 import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import {
+  AlwaysOffSampler,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
 import type { InstrumentTriggersOptions } from './index.js'
 import {
@@ -134,6 +140,29 @@ describe('one span and one histogram point per delivery', () => {
     expect(await h.telemetry.points(DURATION)).toEqual([
       {
         attributes: { 'isc.trigger.id': IDENTITY_CREATED, 'http.response.status_code': 500 },
+        value: expect.objectContaining({ count: 1 }),
+      },
+    ])
+  })
+})
+
+describe('sampling', () => {
+  it('a delivery the sampler drops still gets its histogram point; its handler spans are dropped too', async () => {
+    const exporter = new InMemorySpanExporter()
+    const tracerProvider = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    })
+    const server = await served(
+      {},
+      withHandlers(() => tracerProvider.getTracer('user-code').startActiveSpan('user work', (s) => s.end())),
+    )
+    instrument({ tracerProvider, meterProvider: h.telemetry.meterProvider })
+    expect((await server.post('identity-created', sampleInput(IDENTITY_CREATED))).status).toBe(200)
+    expect(exporter.getFinishedSpans()).toEqual([])
+    expect(await h.telemetry.points(DURATION)).toEqual([
+      {
+        attributes: { 'isc.trigger.id': IDENTITY_CREATED, 'http.response.status_code': 200 },
         value: expect.objectContaining({ count: 1 }),
       },
     ])

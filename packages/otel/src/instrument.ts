@@ -242,25 +242,9 @@ class Instrumentation implements TriggerInstrumentation {
     this.#deliveries.delete(ctx)
     try {
       const { span } = open
-      const { trigger, status, errorCode } = ctx
-      const attributes: Attributes = {}
-      if (trigger !== undefined) {
-        span.updateName(`process ${trigger}`)
-        attributes['isc.trigger.id'] = trigger
-        attributes['messaging.destination.name'] = trigger
-      }
-      if (ctx.type !== undefined) attributes['isc.trigger.type'] = ctx.type
-      if (ctx.mode !== undefined) attributes['isc.response_mode'] = ctx.mode
-      if (ctx.invocationId !== undefined) {
-        attributes['isc.invocation.id'] = ctx.invocationId
-        attributes['messaging.message.id'] = ctx.invocationId
-      }
-      if (status !== undefined) attributes['http.response.status_code'] = status
-      if (errorCode !== undefined) attributes['error.type'] = errorCode
-      if (ctx.queued) attributes['isc.delivery.queued'] = true
-      span.setAttributes(attributes)
-      if (status !== undefined && status >= 500)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? 'HANDLER_FAILED' })
+      const { trigger, status } = ctx
+      // A span the sampler dropped records nothing: skip describing it.
+      if (span.isRecording()) describeDelivery(span, ctx)
       span.end()
       const point: Attributes = {}
       if (trigger !== undefined) point['isc.trigger.id'] = trigger
@@ -297,29 +281,53 @@ class Instrumentation implements TriggerInstrumentation {
     if (span === undefined) return
     this.#callbacks.delete(ctx)
     try {
-      const { outcome, status, error } = ctx
-      if (outcome !== undefined) span.setAttribute('isc.callback.outcome', outcome)
-      if (status !== undefined) span.setAttribute('http.response.status_code', status)
-      if (error !== undefined) span.recordException(error)
-      if (
-        outcome === 'rejected' ||
-        (error !== undefined && (outcome === 'retry' || outcome === 'abandoned'))
-      ) {
-        const type = error?.name ?? (status !== undefined ? String(status) : outcome)
-        span.setAttribute('error.type', type)
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: status !== undefined ? `ISC answered ${status}` : `callback ${outcome}`,
-        })
-      }
+      if (span.isRecording()) describeCallback(span, ctx)
       span.end()
       const point: Attributes = {}
-      if (outcome !== undefined) point['isc.callback.outcome'] = outcome
+      if (ctx.outcome !== undefined) point['isc.callback.outcome'] = ctx.outcome
       if (ctx.trigger !== undefined) point['isc.trigger.id'] = ctx.trigger
       this.#getInstruments().attempts.add(1, point)
     } catch (error) {
       failed('ending a callback span', error)
     }
+  }
+}
+
+/** What is known of a delivery once its reply is decided: the span's name, attributes and status. */
+function describeDelivery(span: Span, ctx: DeliveryTraceContext): void {
+  const { trigger, status, errorCode } = ctx
+  const attributes: Attributes = {}
+  if (trigger !== undefined) {
+    span.updateName(`process ${trigger}`)
+    attributes['isc.trigger.id'] = trigger
+    attributes['messaging.destination.name'] = trigger
+  }
+  if (ctx.type !== undefined) attributes['isc.trigger.type'] = ctx.type
+  if (ctx.mode !== undefined) attributes['isc.response_mode'] = ctx.mode
+  if (ctx.invocationId !== undefined) {
+    attributes['isc.invocation.id'] = ctx.invocationId
+    attributes['messaging.message.id'] = ctx.invocationId
+  }
+  if (status !== undefined) attributes['http.response.status_code'] = status
+  if (errorCode !== undefined) attributes['error.type'] = errorCode
+  if (ctx.queued) attributes['isc.delivery.queued'] = true
+  span.setAttributes(attributes)
+  if (status !== undefined && status >= 500)
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode ?? 'HANDLER_FAILED' })
+}
+
+/** How a callback attempt ended: its outcome, ISC's status, and the error when there was no answer. */
+function describeCallback(span: Span, ctx: CallbackTraceContext): void {
+  const { outcome, status, error } = ctx
+  if (outcome !== undefined) span.setAttribute('isc.callback.outcome', outcome)
+  if (status !== undefined) span.setAttribute('http.response.status_code', status)
+  if (error !== undefined) span.recordException(error)
+  if (outcome === 'rejected' || (error !== undefined && (outcome === 'retry' || outcome === 'abandoned'))) {
+    span.setAttribute('error.type', error?.name ?? (status !== undefined ? String(status) : outcome))
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: status !== undefined ? `ISC answered ${status}` : `callback ${outcome}`,
+    })
   }
 }
 
