@@ -8,3 +8,12 @@ import { defaultServerConditions } from 'vite'
 export const shared = {
   ssr: { resolve: { conditions: ['@isc-triggers/source', ...defaultServerConditions] } },
 }
+
+// Without Vite's `module` condition: OpenTelemetry's packages map it to a build for bundlers
+// (`build/esm`, extension-less imports) that Node cannot load when vitest externalises them.
+const withoutModule = ['@isc-triggers/source', ...defaultServerConditions.filter((c) => c !== 'module')]
+
+/** {@link shared} for projects that load OpenTelemetry's packages. */
+export const sharedForOpenTelemetry = {
+  ssr: { resolve: { conditions: withoutModule, externalConditions: withoutModule } },
+}

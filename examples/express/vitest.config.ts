@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { sharedForOpenTelemetry } from '../../vitest.shared.js'
 
 export default defineProject({
-  ...shared,
+  ...sharedForOpenTelemetry,
   test: { name: 'example-express', include: ['src/**/*.test.ts'] },
 })

@@ -21,6 +21,7 @@ import {
   startFakeIsc,
 } from '@isc-triggers/testing'
 import { crashTour } from './crash-tour.js'
+import { traceTour } from './trace-tour.js'
 
 interface Delivery {
   trigger: string
@@ -302,6 +303,7 @@ async function main() {
     logsOf.push([service.name, logs])
   }
   failures += await catalogTour()
+  failures += await traceTour()
   failures += await crashTour()
   console.log('\nWhat the services logged (the handlers ran; rejected deliveries reached none):')
   for (const [name, logs] of logsOf) for (const line of logs) console.log(`  ${name.padEnd(8)}| ${line}`)
