@@ -1,5 +1,6 @@
 import { sampleInput } from '@isc-triggers/testing'
 import { context, SpanKind, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { describe, expect, it } from 'vitest'
 import { parentOf, StackContextManager, useHarness } from './telemetry.test-helper.js'
 
@@ -38,5 +39,22 @@ describe('no AsyncLocalStorage context manager', () => {
     const warnings = h.logged.filter((entry) => entry.level === 'warn')
     expect(warnings).toHaveLength(1)
     expect(warnings[0]?.message).toMatch(/no AsyncLocalStorage-based OpenTelemetry context manager/)
+  })
+
+  it('an AsyncLocalStorage context manager registered later is used from the next delivery on', async () => {
+    const server = await h.serve({}, (receiver) =>
+      receiver.on('idn:identity-created', async () => {
+        await new Promise((resolve) => setImmediate(resolve))
+        h.telemetry.tracerProvider.getTracer('user-code').startActiveSpan('user work', (span) => span.end())
+      }),
+    )
+    h.instrument()
+    context.disable()
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager())
+    for (const _ of [1, 2])
+      expect((await server.post('identity-created', sampleInput('idn:identity-created'))).status).toBe(200)
+    const [, , secondUser, secondDelivery] = await h.telemetry.waitForSpans(4)
+    expect(secondUser?.name).toBe('user work')
+    expect(secondUser && parentOf(secondUser)).toBe(secondDelivery?.spanContext().spanId)
   })
 })
