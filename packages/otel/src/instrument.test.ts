@@ -282,6 +282,7 @@ describe('ASYNC request-response: the delivery span, then one CLIENT span per ca
         'isc.callback.attempt': 1,
         'isc.callback.outcome': 'retry',
         'http.response.status_code': 503,
+        'isc.callback.decision': 'output',
       },
       {
         'isc.trigger.id': PRE_APPROVAL,
@@ -289,6 +290,7 @@ describe('ASYNC request-response: the delivery span, then one CLIENT span per ca
         'isc.callback.attempt': 2,
         'isc.callback.outcome': 'completed',
         'http.response.status_code': 204,
+        'isc.callback.decision': 'output',
       },
     ])
     for (const callback of callbacks) {
@@ -345,6 +347,38 @@ describe('ASYNC request-response: the delivery span, then one CLIENT span per ca
       'http.response.status_code': 400,
     })
     expect(callback.status).toEqual({ code: SpanStatusCode.ERROR, message: 'ISC answered 400' })
+  })
+
+  it('an ASYNC handler that failed after its 200: the callback that tells ISC { error } is an ERROR span', async () => {
+    const isc = await fakeIsc()
+    const server = await served(
+      { completion: { allowedCallbackOrigins: [isc.origin] }, logger: false },
+      (receiver) =>
+        receiver.on(
+          PRE_APPROVAL,
+          async () => {
+            throw new Error('the policy service is down')
+          },
+          { mode: 'async' },
+        ),
+    )
+    instrument()
+    const delivered = await deliver(server.url, PRE_APPROVAL, undefined, {
+      bearer: TOKEN,
+      mode: 'async',
+      isc,
+    })
+    expect(delivered.status).toBe(200)
+    expect(await delivered.completion).toMatchObject({ body: { error: expect.any(String) } })
+    const spans = await h.telemetry.waitForSpans(2)
+    expect(only(spans, SpanKind.CONSUMER).status.code).toBe(SpanStatusCode.UNSET) // ISC got its 200
+    const callback = only(spans, SpanKind.CLIENT)
+    expect(callback.attributes).toMatchObject({
+      'isc.callback.outcome': 'completed',
+      'isc.callback.decision': 'error',
+      'error.type': 'HANDLER_FAILED',
+    })
+    expect(callback.status.code).toBe(SpanStatusCode.ERROR)
   })
 
   it('a network error is recorded on the attempt span, which is an ERROR', async () => {

@@ -322,12 +322,18 @@ function describeCallback(span: Span, ctx: CallbackTraceContext): void {
   if (outcome !== undefined) span.setAttribute('isc.callback.outcome', outcome)
   if (status !== undefined) span.setAttribute('http.response.status_code', status)
   if (error !== undefined) span.recordException(error)
+  span.setAttribute('isc.callback.decision', ctx.decision)
   if (outcome === 'rejected' || (error !== undefined && (outcome === 'retry' || outcome === 'abandoned'))) {
     span.setAttribute('error.type', error?.name ?? (status !== undefined ? String(status) : outcome))
     span.setStatus({
       code: SpanStatusCode.ERROR,
       message: status !== undefined ? `ISC answered ${status}` : `callback ${outcome}`,
     })
+  } else if (ctx.decision === 'error') {
+    // An ASYNC or deferred DYNAMIC handler that failed: its delivery span ended with the 200 (or
+    // 202) before it did, so its failure shows here, on the callback that reports it to ISC.
+    span.setAttribute('error.type', 'HANDLER_FAILED')
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'the handler failed; ISC is told { error }' })
   }
 }
 

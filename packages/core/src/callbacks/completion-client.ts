@@ -162,7 +162,8 @@ export function createCompletionClient(options: CompletionOptions = {}): Complet
       return refusedReport(settings, ids, 'The result is not JSON; nothing was sent')
     }
     const tokenUrl = tokens && (options.tokenUrl ?? `${url.origin}/oauth/token`)
-    return new CompletionRun(settings, url.href, body, tokenUrl, deadline, ids, signal)
+    const decision = 'error' in result ? 'error' : 'output'
+    return new CompletionRun(settings, url.href, body, tokenUrl, deadline, ids, signal, decision)
   }
 
   const client: StartingCompletionClient = {

@@ -1,6 +1,6 @@
 import { type Running, STOP } from '../dispatch/running.js'
 import { type CallbackTrace, openCallbackTrace } from '../observability/callback-trace.js'
-import type { CallbackAttemptOutcome } from '../observability/channels.js'
+import type { CallbackAttemptOutcome, CallbackTraceContext } from '../observability/channels.js'
 import type { CompletionReport } from './completion-client.js'
 import { discard, isRedirect, postOnce } from './http-attempt.js'
 import { TokenRefused } from './token-cache.js'
@@ -122,6 +122,8 @@ export class CompletionRun implements Running {
     private readonly deadline: number,
     private readonly ids: Pick<CompletionReport, 'invocationId' | 'triggerId'>,
     signal: AbortSignal | undefined,
+    /** What is sent, for the callback channel: the handler's output, or an error. */
+    private readonly decision: CallbackTraceContext['decision'] = 'output',
   ) {
     this.report = new Promise((resolve) => {
       this.#resolve = resolve
@@ -287,7 +289,7 @@ export class CompletionRun implements Running {
         controller,
       )
     try {
-      this.#trace = openCallbackTrace(this.ids, this.#attempts)
+      this.#trace = openCallbackTrace(this.ids, this.#attempts, this.decision)
       const answer = await (this.#trace ? this.#trace.around(post) : post())
       return this.#done ? undefined : answer
     } finally {

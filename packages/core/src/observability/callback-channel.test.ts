@@ -27,7 +27,7 @@ afterEach(async () => {
 })
 
 /** An ASYNC receiver whose callbacks go to `isc`, retried at once; resolves `done` with the report. */
-function asyncReceiver(isc: Loopback) {
+function asyncReceiver(isc: Loopback, handler: () => Promise<unknown> = async () => DECISION) {
   const done = gate()
   const reports: CompletionReport[] = []
   const r = testReceiver({
@@ -40,7 +40,7 @@ function asyncReceiver(isc: Loopback) {
       },
     },
   })
-  r.on('idn:access-request-pre-approval', async () => DECISION, { mode: 'async' })
+  r.on('idn:access-request-pre-approval', handler as () => Promise<typeof DECISION>, { mode: 'async' })
   receivers.push(r)
   return { receiver: r, done: done.promise, reports }
 }
@@ -89,6 +89,7 @@ describe('an ASYNC delivery and its callback attempts', () => {
         trigger: 'idn:access-request-pre-approval',
         invocationId: INVOCATION,
         attempt: 1,
+        decision: 'output',
         outcome: 'retry',
         status: 503,
       },
@@ -96,6 +97,7 @@ describe('an ASYNC delivery and its callback attempts', () => {
         trigger: 'idn:access-request-pre-approval',
         invocationId: INVOCATION,
         attempt: 2,
+        decision: 'output',
         outcome: 'completed',
         status: 200,
       },
@@ -141,5 +143,17 @@ describe('an ASYNC delivery and its callback attempts', () => {
       outcome: 'completed',
     })
     expect(reports).toMatchObject([{ triggerId: 'idn:access-request-pre-approval' }])
+  })
+
+  it("a handler that failed after the 200: the attempt's decision is 'error' (ISC is told { error })", async () => {
+    const isc = await loopback((_req, res) => res.writeHead(200).end())
+    const callbacks = recordCallbacks()
+    const { receiver, done } = asyncReceiver(isc, async () => {
+      throw new Error(`failed on ${PAYLOAD_VALUE}`)
+    })
+    expect((await receiver.handle(asyncDelivery(isc))).status).toBe(200)
+    await within(done, 10_000, 'the completion')
+    expect(callbacks.last(callbacks.started()[0]!)).toMatchObject({ decision: 'error', outcome: 'completed' })
+    expect(callbacks.text()).not.toContain(PAYLOAD_VALUE)
   })
 })

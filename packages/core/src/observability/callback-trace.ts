@@ -10,11 +10,16 @@ import { type CallbackAttemptOutcome, type CallbackTraceContext, callbackChannel
 export class CallbackTrace {
   readonly context: CallbackTraceContext
 
-  constructor(ids: Pick<CompletionReport, 'invocationId' | 'triggerId'>, attempt: number) {
+  constructor(
+    ids: Pick<CompletionReport, 'invocationId' | 'triggerId'>,
+    attempt: number,
+    decision: CallbackTraceContext['decision'],
+  ) {
     this.context = {
       trigger: ids.triggerId,
       invocationId: ids.invocationId,
       attempt,
+      decision,
       outcome: undefined,
       status: undefined,
     }
@@ -45,11 +50,12 @@ export class CallbackTrace {
  * costs one `hasSubscribers` check).
  *
  * @example
- * const trace = openCallbackTrace({ invocationId, triggerId }, 1)
+ * const trace = openCallbackTrace({ invocationId, triggerId }, 1, 'output')
  */
 export function openCallbackTrace(
   ids: Pick<CompletionReport, 'invocationId' | 'triggerId'>,
   attempt: number,
+  decision: CallbackTraceContext['decision'],
 ): CallbackTrace | undefined {
-  return callbackChannel.hasSubscribers ? new CallbackTrace(ids, attempt) : undefined
+  return callbackChannel.hasSubscribers ? new CallbackTrace(ids, attempt, decision) : undefined
 }

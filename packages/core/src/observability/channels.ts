@@ -62,6 +62,12 @@ export interface CallbackTraceContext {
   /** 1 for the first attempt of a completion, then 2, 3, ... */
   attempt: number
   /**
+   * What the callback tells ISC: the handler's `output`, or an `error` (the handler failed, ran
+   * past its limit or returned an invalid decision): an ASYNC handler's failure shows here, after
+   * its delivery (answered `200 {}` at once) has ended.
+   */
+  decision: 'output' | 'error'
+  /**
    * What the attempt ended with: `completed` (ISC accepted), `rejected` (a final 3xx/4xx), `retry`
    * (a 429, 5xx, 401 with a token refresh, a network error or a timeout: another attempt may
    * follow) or `abandoned` (the run was stopped during the attempt).

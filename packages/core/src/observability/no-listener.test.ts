@@ -35,7 +35,7 @@ describe('nobody listening', () => {
   it('openDeliveryTrace and openCallbackTrace make nothing; a subscriber or an onDelivery hook makes a trace', () => {
     expect(deliveryChannel.hasSubscribers).toBe(false)
     expect(openDeliveryTrace(undefined)).toBeUndefined()
-    expect(openCallbackTrace({ invocationId: 'i', triggerId: 't' }, 1)).toBeUndefined()
+    expect(openCallbackTrace({ invocationId: 'i', triggerId: 't' }, 1, 'output')).toBeUndefined()
     expect(openDeliveryTrace(() => {})).toBeInstanceOf(DeliveryTrace)
     recordDeliveries()
     expect(openDeliveryTrace(undefined)).toBeInstanceOf(DeliveryTrace)
