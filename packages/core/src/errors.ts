@@ -126,7 +126,15 @@ export class TriggerConfigError extends Error {
  * errorSummary(new Error('OOM command not allowed')) // { name: 'Error', message: 'OOM command not allowed' }
  */
 export function errorSummary(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: typeof error === 'string' ? error : 'unknown error' }
-  const code = (error as { code?: unknown }).code
-  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }
+  try {
+    if (!(error instanceof Error)) return { message: typeof error === 'string' ? error : 'unknown error' }
+    const code = (error as { code?: unknown }).code
+    return {
+      name: String(error.name),
+      message: String(error.message),
+      ...(typeof code === 'string' ? { code } : {}),
+    }
+  } catch {
+    return { message: 'an error that could not be read' } // a Proxy whose traps throw, say: never throws
+  }
 }

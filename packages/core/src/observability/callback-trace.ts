@@ -34,10 +34,14 @@ export class CallbackTrace {
 
   finish(outcome: CallbackAttemptOutcome, status: number | undefined, error?: unknown): void {
     const context = this.context
-    context.outcome = outcome
-    context.status = status
+    try {
+      context.outcome = outcome
+      context.status = status
+    } catch {} // a subscriber froze its context: the attempt's outcome is not the trace's
     if (error !== undefined) {
-      context.error = error instanceof Error ? error : new Error('the request failed')
+      try {
+        context.error = error instanceof Error ? error : new Error('the request failed')
+      } catch {}
       callbackChannel.error.publish(context)
     }
     callbackChannel.asyncStart.publish(context)

@@ -33,6 +33,8 @@ export class DeliveryTrace {
   readonly #started = performance.now()
   #returned = false
   #finished = false
+  /** What onDelivery is told: kept here, since subscribers share (and may change) the context. */
+  #state: Omit<DeliveryTraceContext, 'error'> = { ...this.context }
 
   constructor(publish: boolean, tell: TellDelivery | undefined) {
     this.#publish = publish
@@ -42,13 +44,21 @@ export class DeliveryTrace {
   /** The trigger, once resolved (from the URL or `_metadata`). */
   resolved(entry: HandlerEntry): void {
     const trigger = entry.trigger
-    this.context.trigger = trigger.id
-    this.context.type = trigger.type
-    this.context.mode = trigger.type === 'request-response' ? entry.mode : undefined
+    this.set('trigger', trigger.id)
+    this.set('type', trigger.type)
+    this.set('mode', trigger.type === 'request-response' ? entry.mode : undefined)
   }
 
   invoked(invocation: TriggerInvocation | undefined): void {
-    this.context.invocationId = invocation?.invocationId
+    this.set('invocationId', invocation?.invocationId)
+  }
+
+  /** Sets a field; a context a subscriber froze or sealed changes nothing here. */
+  set<K extends keyof DeliveryTraceContext>(key: K, value: DeliveryTraceContext[K]): void {
+    if (key !== 'error') (this.#state as Record<string, unknown>)[key] = value
+    try {
+      this.context[key] = value
+    } catch {}
   }
 
   /** Runs the delivery's synchronous part, between `start` and `end`. */
@@ -65,13 +75,14 @@ export class DeliveryTrace {
     if (this.#finished) return
     this.#finished = true
     const context = this.context
-    context.status = reply.status
+    this.set('status', reply.status)
     if (reply.status >= 400) {
       const known = isTriggerError(error) ? error : undefined
-      context.errorCode = known?.code ?? 'HANDLER_FAILED'
+      const code = known?.code ?? 'HANDLER_FAILED'
+      this.set('errorCode', code)
       if (reply.status >= 500 && this.#publish) {
         // The reply's code and message only: the handler's own error may carry payload values.
-        context.error = new TriggerError(context.errorCode, known?.message ?? 'The trigger handler failed')
+        this.set('error', new TriggerError(code, known?.message ?? 'The trigger handler failed'))
         deliveryChannel.error.publish(context)
       }
     }
@@ -86,7 +97,7 @@ export class DeliveryTrace {
   #told(): void {
     const tell = this.#tell
     if (!tell) return
-    const c = this.context
+    const c = this.#state
     tell(
       Object.freeze({
         trigger: c.trigger,

@@ -46,9 +46,13 @@ export type WrapHandler = (ctx: TriggerContext, run: () => unknown) => unknown
  * - `wrapHandler(ctx, run)` runs around every handler call, in the web process and in a queue's
  *   workers, and only when a handler runs. The receiver uses what `run()` returned (or threw),
  *   whatever the wrapper returns, once the wrapper (or the promise it returns) settles: a reply or
- *   a callback waits for the wrapper, and nothing a wrapper does changes it. A wrapper that
- *   throws, or returns without calling `run()`, is logged, and the handler runs anyway (an event
- *   ISC will not send again is not dropped). Calling `run()` twice runs the handler once.
+ *   a callback waits for the wrapper (a transaction's commit, say), and a wrapper's own value,
+ *   throw or rejection changes nothing. A wrapper that throws, or returns without calling `run()`,
+ *   is logged, and the handler runs anyway (an event ISC will not send again is not dropped).
+ *   Calling `run()` twice runs the handler once; a thenable the handler returns is adopted once.
+ *   A wrapper is part of its handler's time: the limits that bound a handler (the SYNC budget, the
+ *   ASYNC/DYNAMIC limit, `close()`'s timeout) bound it too, and a wrapper that never settles is a
+ *   handler that never settles.
  *
  * @example
  * const als = new AsyncLocalStorage<{ invocationId?: string }>()

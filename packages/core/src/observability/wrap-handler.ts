@@ -34,10 +34,12 @@ export function callThroughWrappers(
   const run = (): unknown => {
     if (outcome === undefined) {
       try {
-        const value = callThroughWrappers(wrappers, index + 1, ctx, call, failed)
+        const returned = callThroughWrappers(wrappers, index + 1, ctx, call, failed)
+        // A thenable is adopted once: its then() may run work (a query builder runs on each call).
+        const value = isThenable(returned) ? Promise.resolve(returned) : returned
         outcome = { ok: true, value }
-        if (isThenable(value))
-          Promise.resolve(value).then(undefined, (error: unknown) => {
+        if (value instanceof Promise)
+          value.then(undefined, (error: unknown) => {
             rejection = { error }
           })
       } catch (error) {
@@ -50,12 +52,17 @@ export function callThroughWrappers(
   const passedOn = (error: unknown) =>
     (outcome !== undefined && !outcome.ok && outcome.error === error) ||
     (rejection !== undefined && rejection.error === error)
+  const report = (problem: string, error?: unknown) => {
+    try {
+      failed(problem, error)
+    } catch {}
+  }
   const settle = (): unknown => {
-    if (outcome === undefined) failed('wrapHandler returned without calling run(); the handler ran after it')
+    if (outcome === undefined) report('wrapHandler returned without calling run(); the handler ran after it')
     return run()
   }
   const threw = (error: unknown): unknown => {
-    if (!passedOn(error)) failed('wrapHandler threw; the handler kept its own outcome', error)
+    if (!passedOn(error)) report('wrapHandler threw; the handler kept its own outcome', error)
     return run()
   }
   let wrapped: unknown
@@ -64,6 +71,12 @@ export function callThroughWrappers(
   } catch (error) {
     return threw(error)
   }
-  if (!isThenable(wrapped)) return settle()
-  return Promise.resolve(wrapped).then(settle, threw)
+  let thenable: boolean
+  try {
+    thenable = isThenable(wrapped)
+  } catch (error) {
+    return threw(error)
+  }
+  if (!thenable) return settle()
+  return Promise.resolve(wrapped as PromiseLike<unknown>).then(settle, threw)
 }

@@ -1,3 +1,4 @@
+import { TriggerConfigError } from '../errors.js'
 import type { TriggerLogger } from '../types.js'
 
 const consoleLogger: TriggerLogger = {
@@ -40,6 +41,10 @@ function fieldsFirst(details: Record<string, unknown> | undefined): Record<strin
 export function resolveLogger(logger: TriggerLogger | false | undefined): TriggerLogger {
   if (logger === false) return silentLogger
   if (logger === undefined) return consoleLogger
+  if (typeof logger?.error !== 'function' || typeof logger.warn !== 'function')
+    throw new TriggerConfigError(
+      'logger must have error() and warn() methods (console, pino, ...), or be false',
+    )
   if (!takesFieldsFirst(logger)) return logger
   // Methods are looked up at each call, as they would be on the logger itself (a level change
   // may swap them).

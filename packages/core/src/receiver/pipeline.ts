@@ -2,8 +2,9 @@ import { splitMetadata } from '../callbacks/metadata.js'
 import { dedupeKey } from '../dedupe/dedupe.js'
 import { dispatchOnce } from '../dedupe/dispatch-once.js'
 import { type DispatchEnv, dispatch } from '../dispatch/dispatch.js'
+import { log } from '../dispatch/handler-call.js'
 import type { HandlerEntry } from '../dispatch/handler-entry.js'
-import { TriggerError } from '../errors.js'
+import { errorSummary, isTriggerError, TriggerError } from '../errors.js'
 import { isBodyStream, readBodyStream } from '../http/body-stream.js'
 import { normaliseHeaders, type TriggerHeaders } from '../http/headers.js'
 import { parseBody, tooLarge } from '../http/json-body.js'
@@ -124,9 +125,32 @@ export class DeliveryPipeline {
         headers: { allow: 'POST' },
       })
     const headers = normaliseHeaders(request.headers)
-    const verifying = this.#settings.verify(headers) // only a custom verifier may be asynchronous
-    if (verifying) return verifying.then(() => this.#admit(request, headers, receivedAt, trace))
+    let verifying: void | Promise<void>
+    try {
+      verifying = this.#settings.verify(headers) // only a custom verifier may be asynchronous
+    } catch (error) {
+      throw this.#verifierFailed(error)
+    }
+    if (verifying)
+      return verifying.then(
+        () => this.#admit(request, headers, receivedAt, trace),
+        (error: unknown) => {
+          throw this.#verifierFailed(error)
+        },
+      )
     return this.#admit(request, headers, receivedAt, trace)
+  }
+
+  /**
+   * A custom `auth.verify` that threw (its store is down, say) rather than answering: logged, and
+   * the delivery gets a 500 that says the credentials could not be checked.
+   */
+  #verifierFailed(error: unknown): unknown {
+    if (isTriggerError(error)) return error // the 401 of a verifier that said no
+    log(this.#env, 'error', 'auth.verify failed; the delivery could not be authenticated', {
+      error: errorSummary(error),
+    })
+    return new TriggerError('HANDLER_FAILED', 'The credentials could not be checked')
   }
 
   /**
@@ -203,7 +227,7 @@ export class DeliveryPipeline {
         : undefined
       const queue = this.#settings.queue
       if (queue && goesToQueue(entry)) {
-        if (trace) trace.context.queued = true
+        if (trace) trace.set('queued', true)
         const delivery = queuedDelivery(entry, input, invocation, receivedAt, key, this.#env)
         return enqueueDelivery(queue, delivery, entry, this.#env).catch((error: unknown) => {
           throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
