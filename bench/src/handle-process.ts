@@ -1,16 +1,16 @@
-// One in-process `receiver.handle()` measurement per process: `handle-process.ts <variant>
-// <settings JSON>`, started by observability.ts. A process of its own for each variant and round,
-// so no variant runs on code the JIT shaped for another (an earlier commit's core, or today's with
-// a subscriber on its channels). It sends { opsPerSecond, spans, metricPoints } over IPC and exits.
+// One variant's in-process `receiver.handle()` per process: `handle-process.ts <variant>`, started
+// by observability.ts. A process of its own for each variant, so none runs on code the JIT shaped
+// for another (an earlier commit's core, or today's with a subscriber on its channels). It sends
+// { ready } once set up, then answers each { measure: ms } with a HandleWindow (idle in between,
+// while the other variants measure), and { finish } with { spans, metricPoints } before it exits.
 import { tracingChannel } from 'node:diagnostics_channel'
 import { pathToFileURL } from 'node:url'
 import type * as Core from '@isc-triggers/core'
-import { type HandleSettings, handleRequest, median, type Variant } from './observability.js'
+import { type HandleMessage, type HandleWindow, handleRequest, type Variant } from './observability.js'
 import { type BenchOtel, startBenchOtel } from './otel-setup.js'
 import { benchReceiverOf } from './servers-receiver.js'
 
 const variant = process.argv[2] as Variant
-const settings = JSON.parse(process.argv[3] ?? '{}') as HandleSettings
 
 let core: typeof Core
 if (variant === 'before') {
@@ -27,9 +27,14 @@ if (delivery.hasSubscribers !== (otel !== undefined))
 const receiver = benchReceiverOf(core.createTriggerReceiver)
 const request = handleRequest()
 
-/** handle() calls per second over `ms`, one at a time, yielding to the event loop every 200 (as a server would between requests; the batch span processor's timer runs then). */
-async function window(ms: number): Promise<number> {
+/**
+ * handle() calls per second and per CPU-second of this process over `ms`, one at a time, yielding
+ * to the event loop every 200 (as a server would between requests; the batch span processor's
+ * timer runs then).
+ */
+async function window(ms: number): Promise<HandleWindow> {
   let count = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   let elapsed = 0
   while (elapsed < ms) {
@@ -38,16 +43,19 @@ async function window(ms: number): Promise<number> {
     await new Promise<void>((resolve) => setImmediate(resolve))
     elapsed = performance.now() - started
   }
-  return (count / elapsed) * 1000
+  const { user, system } = process.cpuUsage(cpu)
+  return { perSecond: (count / elapsed) * 1000, perCpuSecond: count / ((user + system) / 1e6) }
 }
 
-await window(settings.warmupMs)
-const rates: number[] = []
-for (let i = 0; i < settings.windows; i++) rates.push(await window(settings.windowMs))
 const reply = await receiver.handle(request)
 if (reply.status !== 200) throw new Error(`${variant}: handle() answered ${reply.status}`)
-await otel?.flush()
-process.send?.(
-  { opsPerSecond: median(rates), spans: otel?.spans() ?? 0, metricPoints: otel?.metricPoints() ?? 0 },
-  () => process.exit(0),
-)
+process.on('message', async (message: HandleMessage) => {
+  if ('measure' in message) process.send?.(await window(message.measure))
+  else {
+    await otel?.flush()
+    process.send?.({ spans: otel?.spans() ?? 0, metricPoints: otel?.metricPoints() ?? 0 }, () =>
+      process.exit(0),
+    )
+  }
+})
+process.send?.({ ready: true })

@@ -7,11 +7,12 @@ import type { Payload } from './payloads.js'
 import { TOKEN } from './payloads.js'
 import { OCTOKIT_PATH, OCTOKIT_SECRET } from './servers.js'
 
-/** What one autocannon window measured: requests per second and latencies in ms. */
+/** What one autocannon window measured: requests per second, latencies in ms, responses counted. */
 export interface LoadResult {
   rps: number
   p50: number
   p99: number
+  responses: number
 }
 
 /**
@@ -87,5 +88,10 @@ export async function load(
       `${name} / ${payload.label}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
     )
   const sorted = Float64Array.from(latencies).sort()
-  return { rps: result.requests.average, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) }
+  return {
+    rps: result.requests.average,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    responses: latencies.length,
+  }
 }

@@ -1,9 +1,11 @@
 // What observability costs (issue 17): today's core with nobody listening on its tracing channels
 // against the core of the commit before them (bench/src/baseline.ts), and today's core with
 // @isc-triggers/otel on (bench/src/otel-setup.ts), in process (`receiver.handle()`) and behind
-// node:http. Each ratio is taken within one round; the tables give the median of the rounds'
-// ratios and their lowest and highest, beside the ratio of two processes of the same code (noise).
-import { fork } from 'node:child_process'
+// node:http. Each variant runs in a process of its own, started once; a round asks each in turn for
+// one short window. Each ratio is taken within one round; the tables give the median of the
+// rounds' ratios and their lowest and highest, beside the ratio of two processes of the same code
+// (noise).
+import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import type { TriggerRequest } from '@isc-triggers/core'
 import { payloads, TOKEN } from './payloads.js'
@@ -41,16 +43,28 @@ const COMPARISONS: { of: Variant; vs: Variant; target?: number }[] = [
 /** The payload of both tables: the 212-byte fire-and-forget delivery. */
 export const OBSERVABILITY_PAYLOAD = payloads[0]!
 
-/** How long one in-process measurement runs. */
+/** How long the in-process measurements run. */
 export interface HandleSettings {
+  /** Each process's warm-up, before the first round. */
   warmupMs: number
+  /** One variant's window in a round. */
   windowMs: number
-  /** Windows after the warm-up; the process reports their median. */
-  windows: number
 }
 
-/** What a round measured: a figure per variant that ran (ops/s or req/s), and a p99 for HTTP. */
-export type Round = Partial<Record<Variant, { rate: number; p99?: number }>>
+/** What the runner asks a handle-process: one window of `measure` ms, or to finish. */
+export type HandleMessage = { measure: number } | { finish: true }
+
+/** One in-process window: handle() calls per second, and per CPU-second of the process. */
+export interface HandleWindow {
+  perSecond: number
+  perCpuSecond: number
+}
+
+/**
+ * What a round measured, per variant that ran: deliveries per CPU-second of the receiving process
+ * (`rate`, what the ratios compare), deliveries per second (`wall`), and a p99 in ms for HTTP.
+ */
+export type Round = Partial<Record<Variant, { rate: number; wall: number; p99?: number }>>
 
 export const median = (numbers: number[]) => {
   const sorted = [...numbers].sort((a, b) => a - b)
@@ -71,50 +85,93 @@ export function handleRequest(): TriggerRequest {
 /** The variants in a round's order: as given in odd rounds, reversed in even ones. */
 export const roundOrder = <T>(items: T[], round: number) => (round % 2 ? items : [...items].reverse())
 
-/** One variant's measurement in a fresh process (handle-process.ts). */
-async function handleOnce(variant: Variant, settings: HandleSettings): Promise<number> {
-  const child = fork(new URL('./handle-process.ts', import.meta.url), [variant, JSON.stringify(settings)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const exited = once(child, 'exit')
-  const report = await new Promise<{ opsPerSecond: number; spans: number; metricPoints: number }>(
-    (resolve, reject) => {
-      child.once('message', resolve as (message: unknown) => void)
-      child.once('exit', (code) => reject(new Error(`handle() ${variant}: the process exited (${code})`)))
-    },
-  )
-  await exited
-  if (variant === 'otel' && (report.spans === 0 || report.metricPoints === 0))
-    throw new Error(
-      `handle() with otel on: ${report.spans} spans and ${report.metricPoints} metric points reached the ` +
-        'exporters; is packages/core/dist older than its tracing channels? (pnpm build)',
-    )
-  return report.opsPerSecond
+/** A variant's handle-process (handle-process.ts), idle between the windows it is asked for. */
+class HandleProcess {
+  readonly #child: ChildProcess
+  readonly #exited: Promise<unknown>
+
+  constructor(readonly variant: Variant) {
+    this.#child = fork(new URL('./handle-process.ts', import.meta.url), [variant], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    this.#exited = once(this.#child, 'exit')
+  }
+
+  /** The next message from the process; rejects if it exits first (it failed: see its stderr). */
+  #next<T>(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) =>
+        reject(new Error(`handle() ${this.variant}: the process exited (${code})`))
+      this.#child.once('exit', onExit)
+      this.#child.once('message', (message) => {
+        this.#child.off('exit', onExit)
+        resolve(message as T)
+      })
+    })
+  }
+
+  ready(): Promise<unknown> {
+    return this.#next()
+  }
+
+  async measure(ms: number): Promise<HandleWindow> {
+    const answer = this.#next<HandleWindow>()
+    this.#child.send({ measure: ms } satisfies HandleMessage)
+    return answer
+  }
+
+  /** Ends the process, with what reached its exporters (otel on) checked. */
+  async finish(): Promise<void> {
+    const answer = this.#next<{ spans: number; metricPoints: number }>()
+    this.#child.send({ finish: true } satisfies HandleMessage)
+    const { spans, metricPoints } = await answer
+    await this.#exited
+    if (this.variant === 'otel' && (spans === 0 || metricPoints === 0))
+      throw new Error(
+        `handle() with otel on: ${spans} spans and ${metricPoints} metric points reached the exporters; ` +
+          'is packages/core/dist older than its tracing channels? (pnpm build)',
+      )
+  }
+
+  kill(): void {
+    this.#child.kill()
+  }
 }
 
 /**
- * In-process `receiver.handle()` rounds: each variant in a fresh process per round, in alternating
- * order. `BENCH_BASELINE_CORE` must name the earlier core's entry when `before` is among `variants`.
+ * In-process `receiver.handle()` rounds: each variant in a process of its own, started once and
+ * warmed up; each round asks every variant for one window, one after the other (alternating the
+ * order), so a change of the machine's load falls on the variants of a round alike.
+ * `BENCH_BASELINE_CORE` must name the earlier core's entry when `before` is among `variants`.
  *
  * @example
- * const rounds = await measureHandle(['before', 'now', 'again'], 6, { warmupMs: 1000, windowMs: 300, windows: 5 })
+ * const rounds = await measureHandle(['before', 'now', 'again'], 10, { warmupMs: 1000, windowMs: 500 })
  */
 export async function measureHandle(
   variants: Variant[],
   rounds: number,
   settings: HandleSettings,
 ): Promise<Round[]> {
-  const out: Round[] = []
-  for (let round = 1; round <= rounds; round++) {
-    const measured: Round = {}
-    for (const variant of roundOrder(variants, round)) {
-      process.stderr.write(`round ${round}/${rounds}: handle() ${HANDLE_LABELS[variant]}\n`)
-      measured[variant] = { rate: await handleOnce(variant, settings) }
+  const processes = variants.map((variant) => new HandleProcess(variant))
+  try {
+    await Promise.all(processes.map((child) => child.ready()))
+    for (const child of processes) await child.measure(settings.warmupMs)
+    const out: Round[] = []
+    for (let round = 1; round <= rounds; round++) {
+      process.stderr.write(`round ${round}/${rounds}: handle() ${variants.join(', ')}\n`)
+      const measured: Round = {}
+      for (const child of roundOrder(processes, round)) {
+        const { perSecond, perCpuSecond } = await child.measure(settings.windowMs)
+        measured[child.variant] = { rate: perCpuSecond, wall: perSecond }
+      }
+      out.push(measured)
     }
-    out.push(measured)
+    for (const child of processes) await child.finish()
+    return out
+  } finally {
+    for (const child of processes) child.kill()
   }
-  return out
 }
 
 /** How a ratio stands against its target, from the median and the range of the rounds' ratios. */
@@ -132,7 +189,7 @@ const x = (ratio: number) => `${ratio.toFixed(3)}x`
 
 /** How {@link costTable} names and judges its rows. */
 export interface CostTableOptions {
-  /** The figure's unit, e.g. `req/s`. */
+  /** What is counted, e.g. `requests`. */
   unit: string
   /** Why a variant did not run. */
   skipped: Partial<Record<Variant, string>>
@@ -143,18 +200,27 @@ export interface CostTableOptions {
 }
 
 /**
- * The markdown table of one series: a row per variant that ran, with its compared ratio.
+ * The markdown table of one series: a row per variant that ran, with its compared ratios (per
+ * CPU-second, judged against the target, and per second of wall clock).
  *
  * @example
- * costTable(rounds, { unit: 'req/s', skipped: {}, http: true, judged: true }).join('\n')
+ * costTable(rounds, { unit: 'requests', skipped: {}, http: true, judged: true }).join('\n')
  */
 export function costTable(rounds: Round[], { unit, skipped, http, judged }: CostTableOptions): string[] {
   const label = (variant: Variant) => (http ? OBSERVABILITY_SERVERS[variant] : HANDLE_LABELS[variant])
   const out = [
-    `| variant | ${unit} (median) | lowest – highest | ${http ? 'p99 ms (median) | ' : ''}compared with | ratio (median of rounds) | ratio lowest – highest | target | verdict |`,
-    `|---|---:|---:|${http ? '---:|' : ''}---|---:|---:|---:|---|`,
+    `| variant | ${unit} per CPU-second (median) | lowest – highest | ${unit} per second (median) | ` +
+      `${http ? 'p99 ms (median) | ' : ''}compared with | ratio per CPU-second (median of rounds) | ` +
+      'lowest – highest | ratio per second (median) | target | verdict |',
+    `|---|---:|---:|---:|${http ? '---:|' : ''}---|---:|---:|---:|---:|---|`,
   ]
   const figures = (variant: Variant) => rounds.flatMap((round) => (round[variant] ? [round[variant]] : []))
+  const ratiosOf = (of: Variant, vs: Variant, figure: 'rate' | 'wall') =>
+    rounds.flatMap((round) => {
+      const mine = round[of]
+      const theirs = round[vs]
+      return mine && theirs ? [mine[figure] / theirs[figure]] : []
+    })
   for (const variant of VARIANTS) {
     const mine = figures(variant)
     if (mine.length === 0) {
@@ -166,29 +232,23 @@ export function costTable(rounds: Round[], { unit, skipped, http, judged }: Cost
       label(variant),
       String(Math.round(median(rates))),
       `${Math.round(Math.min(...rates))} – ${Math.round(Math.max(...rates))}`,
+      String(Math.round(median(mine.map((figure) => figure.wall)))),
     ]
     if (http) cells.push(median(mine.map((figure) => figure.p99 ?? 0)).toFixed(2))
     const comparison = COMPARISONS.find((c) => c.of === variant)
-    const ratios = comparison
-      ? rounds.flatMap((round) => {
-          const of = round[comparison.of]
-          const vs = round[comparison.vs]
-          return of && vs ? [of.rate / vs.rate] : []
-        })
-      : []
-    if (!comparison || ratios.length === 0) cells.push('', '', '', '', '')
-    else
+    const ratios = comparison ? ratiosOf(comparison.of, comparison.vs, 'rate') : []
+    if (!comparison || ratios.length === 0) cells.push('', '', '', '', '', '')
+    else {
+      const { target } = comparison
       cells.push(
         label(comparison.vs),
         x(median(ratios)),
         `${x(Math.min(...ratios))} – ${x(Math.max(...ratios))}`,
-        comparison.target === undefined ? 'noise' : `≥ ${comparison.target.toFixed(2)}x`,
-        comparison.target === undefined
-          ? ''
-          : judged
-            ? verdict(comparison.target, ratios)
-            : 'not judged (--quick)',
+        x(median(ratiosOf(comparison.of, comparison.vs, 'wall'))),
+        target === undefined ? 'noise' : `≥ ${target.toFixed(2)}x`,
+        target === undefined ? '' : judged ? verdict(target, ratios) : 'not judged (--quick)',
       )
+    }
     out.push(`| ${cells.join(' | ')} |`)
   }
   return out

@@ -24,6 +24,57 @@ deliveries are stored through \`receiver.handle()\`, 32 at a time):
   thread is busy. Handlers that wait on I/O gain from more workers and higher concurrency.
 `
 
+/** The heading that starts the observability section (its end is the next \`## \` heading). */
+export const OBSERVABILITY_HEADING = '## Observability cost'
+
+/**
+ * The "Observability cost" section of BENCHMARKS.md around its tables, stamped with when and
+ * where they were measured (\`pnpm bench --observability-only --write\` refreshes it alone).
+ *
+ * @example
+ * observabilitySection(tables, '2026-12-02, 2 x AMD EPYC, 24 GiB, Node v20.20.2')
+ */
+export function observabilitySection(tables: string[], measured: string): string {
+  return `${OBSERVABILITY_HEADING}
+
+Core publishes \`node:diagnostics_channel\` tracing channels (\`isc-triggers:delivery\`,
+\`isc-triggers:callback\`) around every delivery and callback attempt; with nobody listening, a
+delivery pays one \`hasSubscribers\` check. Four variants are measured side by side: the core of
+commit ${BEFORE_COMMIT}, the one before the channels (taken from git history with \`git archive\` and
+built with the repository's tsdown by bench/src/baseline.ts, cached in bench/.baseline/); today's
+core with nobody listening, twice, in two processes; and today's core with \`@isc-triggers/otel\` on.
+The OpenTelemetry setup is what an application runs, exporting to nowhere: a \`BasicTracerProvider\`
+with a \`BatchSpanProcessor\` (default batch settings) around a span exporter that reports success
+and drops the spans, a \`MeterProvider\` with a \`PeriodicExportingMetricReader\` (default 60 s
+interval) around a metric exporter that does the same, and \`AsyncLocalStorageContextManager\` as the
+global context manager; every delivery is sampled, so each one makes a span and a histogram entry
+(the in-process run checks that spans and metric points reached the exporters).
+
+How it is measured: each variant runs in a process of its own, started once and warmed up; a round
+asks each variant in turn for one short window (the order alternating from round to round), so a
+change in the machine's load falls on the variants of a round alike. The ratios compare deliveries
+per CPU-second of the receiving process (\`process.cpuUsage()\`, all its threads): when a server is
+CPU-bound, as these are, its CPU time per request is what bounds its throughput, and unlike a
+wall-clock rate it does not count the time the process waited for a core shared with other work.
+The wall-clock ratio is shown beside it.
+
+Targets (issue 17): today's core with nobody listening at least 0.99x the throughput of
+${BEFORE_COMMIT}; with \`@isc-triggers/otel\` on, at least 0.90x today's core with nobody listening.
+How noise is judged: every ratio is taken within one round, and the table gives the median of the
+rounds' ratios with the lowest and the highest. The "second process" row runs the same code as
+"nobody listening", so its ratio shows how far two identical processes differ on this machine.
+The verdict: "met in every round" when the lowest round's ratio reaches the target; "met by the
+median" when the median does but some round does not (read the noise row beside it); "not shown"
+when the median is below the target but some round reaches it (the difference is within the
+rounds' spread, yet the run does not show the target held); "missed in every round" otherwise.
+\`pnpm bench --observability-only\` runs these rows alone (prints; \`--write\` also replaces this
+section of BENCHMARKS.md; \`--observability-rounds N\`).
+
+Measured: ${measured}.
+
+${tables.join('\n')}`
+}
+
 /** What one full run measured, as markdown lines or text. */
 export interface ReportParts {
   machine: string
@@ -32,7 +83,8 @@ export interface ReportParts {
   tables: string[]
   queued: string[]
   validation: string[]
-  observability: string[]
+  /** The "Observability cost" section, from {@link observabilitySection}. */
+  observability: string
   memory: string
 }
 
@@ -54,7 +106,7 @@ export function benchmarksMarkdown({
 }: ReportParts): string {
   return `# Benchmarks
 
-Produced by \`pnpm bench\` (bench/src/run.ts, about five minutes); rerun it to refresh this file.
+Produced by \`pnpm bench\` (bench/src/run.ts, about seven minutes); rerun it to refresh this file.
 \`pnpm bench --quick\` runs every scenario briefly (CI does, to catch a broken benchmark, not to measure).
 
 ## How to read it
@@ -109,34 +161,7 @@ the same bytes, in one process; median of interleaved rounds. The last column is
 
 ${validation.join('\n')}
 
-## Observability cost
-
-Core publishes \`node:diagnostics_channel\` tracing channels (\`isc-triggers:delivery\`,
-\`isc-triggers:callback\`) around every delivery and callback attempt; with nobody listening, a
-delivery pays one \`hasSubscribers\` check. Each round measures, one after the other: the core of
-commit ${BEFORE_COMMIT}, the one before the channels (taken from git history with \`git archive\` and
-built with the repository's tsdown by bench/src/baseline.ts, cached in bench/.baseline/); today's
-core with nobody listening, twice, in two processes; and today's core with \`@isc-triggers/otel\` on.
-The OpenTelemetry setup is what an application runs, exporting to nowhere: a \`BasicTracerProvider\`
-with a \`BatchSpanProcessor\` (default batch settings) around a span exporter that reports success
-and drops the spans, a \`MeterProvider\` with a \`PeriodicExportingMetricReader\` (default 60 s
-interval) around a metric exporter that does the same, and \`AsyncLocalStorageContextManager\` as the
-global context manager; every delivery is sampled, so each one makes a span and a histogram entry
-(the in-process runs check that spans and metric points reached the exporters).
-
-Targets (issue 17): today's core with nobody listening at least 0.99x the throughput of
-${BEFORE_COMMIT}; with \`@isc-triggers/otel\` on, at least 0.90x today's core with nobody listening.
-How noise is judged: every ratio is taken within one round, between processes that ran one after
-the other (in alternating order from round to round), and the table gives the median of the
-rounds' ratios with the lowest and the highest. The "second process" row runs the same code as
-"nobody listening", so its ratio shows how far two identical runs differ on this machine. The
-verdict: "met in every round" when the lowest round's ratio reaches the target; "met by the
-median" when the median does but some round does not (read the noise row beside it); "not shown"
-when the median is below the target but some round reaches it (the difference is within the
-rounds' spread, yet the run does not show the target held); "missed in every round" otherwise.
-\`pnpm bench --observability-only\` runs these rows alone (prints, writes nothing; \`--observability-rounds N\`).
-
-${observability.join('\n')}
+${observability}
 ## Memory
 
 ${memory}

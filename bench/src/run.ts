@@ -1,5 +1,5 @@
 // `pnpm bench [--quick] [--duration S] [--rounds N] [--connections N] [--validation-only]
-//   [--observability-only] [--observability-rounds N] [--only TEXT[,TEXT...]] [--jobs N]
+//   [--observability-only [--write]] [--observability-rounds N] [--only TEXT[,TEXT...]] [--jobs N]
 //   [--worker-concurrency N]`
 //
 // Each scenario's server runs in its own process (built packages, as users load them) while
@@ -14,10 +14,11 @@
 // listening and with @isc-triggers/otel on, with the core of the commit before its tracing channels,
 // built from git history (baseline.ts); without that history, or without a built
 // @isc-triggers/otel, those rows are skipped with the reason printed.
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -40,7 +41,7 @@ import { otelUnavailable } from './otel-setup.js'
 import { type Payload, payloads } from './payloads.js'
 import { type AckRow, queuedBaselines, queuedMarkdown } from './queued-tables.js'
 import { type BenchRedis, benchRedis, obliterate } from './redis.js'
-import { benchmarksMarkdown } from './report.js'
+import { benchmarksMarkdown, OBSERVABILITY_HEADING, observabilitySection } from './report.js'
 import { scenarios } from './servers.js'
 import { measureValidation, validationTable } from './validation.js'
 import { measureWorkers, type WorkerRun } from './worker-throughput.js'
@@ -55,6 +56,8 @@ const { values } = parseArgs({
     // Only the observability rows (in process and node:http; prints, writes nothing), and their rounds.
     'observability-only': { type: 'boolean', default: false },
     'observability-rounds': { type: 'string' },
+    // With --observability-only: also replace that section of BENCHMARKS.md.
+    write: { type: 'boolean', default: false },
     // Only the scenarios whose name contains one of the comma-separated TEXTs, with their
     // baselines (prints, writes nothing). The worker throughput runs when a TEXT is in "queued workers".
     only: { type: 'string' },
@@ -70,8 +73,9 @@ const connections = Number(values.connections)
 const warmupSeconds = quick ? 0.3 : 1
 const jobs = Number(values.jobs ?? (quick ? 1_000 : 10_000))
 const workerConcurrency = Number(values['worker-concurrency'])
-// More rounds than the other rows: their targets (1%, 10%) are finer than those rows' noise.
-const observabilityRounds = Number(values['observability-rounds'] ?? (quick ? 1 : 6))
+// Short windows, many rounds: their targets (1%, 10%) are finer than the other rows' noise.
+const observabilityRounds = Number(values['observability-rounds'] ?? (quick ? 1 : 10))
+const observabilitySeconds = quick ? 0.5 : 1
 
 /** Each measured scenario and the row it is compared with. */
 const baselines: Record<string, string> = {
@@ -129,19 +133,14 @@ interface Sample {
 /** The queue the queued servers store into (emptied after each server), on the run's Redis. */
 const ackQueue = `bench-ack-${randomUUID().slice(0, 8)}`
 
-async function measure(
-  name: string,
-  samples: Map<string, Sample[]>,
-  redisUrl: string,
-  measured: Payload[] = payloads,
-): Promise<void> {
+async function measure(name: string, samples: Map<string, Sample[]>, redisUrl: string): Promise<void> {
   const queued = name in queuedBaselines
   const env: Record<string, string> = queued ? { BENCH_REDIS_URL: redisUrl, BENCH_QUEUE_NAME: ackQueue } : {}
   const { child, port } = await startServer(name, env)
   try {
     // A queued server is measured on the fire-and-forget delivery only: the SYNC one is never
     // queued, and 100 KiB jobs would fill Redis with the bodies of every request.
-    for (const payload of queued ? payloads.slice(0, 1) : measured) {
+    for (const payload of queued ? payloads.slice(0, 1) : payloads) {
       await load(name, port, payload, { seconds: warmupSeconds, connections })
       const result = await load(name, port, payload, { seconds: duration, connections })
       child.send('report')
@@ -253,6 +252,13 @@ async function workerRuns(redisUrl: string): Promise<WorkerRun[]> {
   return runs
 }
 
+/** The CPU time a server process has used so far, in µs (server-process.ts answers "cpu"). */
+async function serverCpuMicros(child: ChildProcess): Promise<number> {
+  const answer = once(child, 'message') as Promise<[{ cpuMicros: number }]>
+  child.send('cpu')
+  return (await answer)[0].cpuMicros
+}
+
 /**
  * The observability tables: `receiver.handle()` in process, then node:http, each round measuring
  * the core of BEFORE_COMMIT, today's (twice: the second is the noise row) and today's with
@@ -273,51 +279,94 @@ async function observabilityTables(): Promise<string[]> {
   const variants = VARIANTS.filter((variant) => !(variant in skipped))
   const payload = OBSERVABILITY_PAYLOAD
   const label = `${payload.label} (${Buffer.byteLength(payload.body)} bytes)`
+  // What else the machine was doing: these rows are meant to resolve a few percent.
+  const busy = `The machine's load average when these rows started: ${loadavg()[0]!.toFixed(1)} (${cpus().length} cores).`
 
   const settings: HandleSettings = quick
-    ? { warmupMs: 100, windowMs: 150, windows: 1 }
-    : { warmupMs: 1000, windowMs: 300, windows: 5 }
+    ? { warmupMs: 300, windowMs: 150 }
+    : { warmupMs: 2000, windowMs: 500 }
   const handleRounds = await measureHandle(variants, observabilityRounds, settings)
 
-  const servers = variants.map((variant) => OBSERVABILITY_SERVERS[variant])
-  const samples = new Map<string, Sample[]>(servers.map((name) => [key(name, payload), []]))
+  // node:http: every server started and warmed up once; each round loads each for one window.
+  const started = await Promise.allSettled(
+    variants.map(async (variant) => ({ variant, ...(await startServer(OBSERVABILITY_SERVERS[variant])) })),
+  )
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
   const httpRounds: Round[] = []
-  for (let round = 1; round <= observabilityRounds; round++) {
-    for (const name of roundOrder(servers, round)) {
-      process.stderr.write(`round ${round}/${observabilityRounds}: ${name}\n`)
-      await measure(name, samples, '', [payload])
+  try {
+    for (const result of started) if (result.status === 'rejected') throw result.reason
+    for (const { variant, port } of servers)
+      await load(OBSERVABILITY_SERVERS[variant], port, payload, { seconds: warmupSeconds, connections })
+    for (let round = 1; round <= observabilityRounds; round++) {
+      process.stderr.write(`round ${round}/${observabilityRounds}: node:http ${variants.join(', ')}\n`)
+      const measured: Round = {}
+      for (const { variant, port, child } of roundOrder(servers, round)) {
+        const cpuBefore = await serverCpuMicros(child)
+        const result = await load(OBSERVABILITY_SERVERS[variant], port, payload, {
+          seconds: observabilitySeconds,
+          connections,
+        })
+        const cpuSeconds = ((await serverCpuMicros(child)) - cpuBefore) / 1e6
+        measured[variant] = { rate: result.responses / cpuSeconds, wall: result.rps, p99: result.p99 }
+      }
+      httpRounds.push(measured)
     }
-    httpRounds.push(
-      Object.fromEntries(
-        variants.map((variant) => {
-          const sample = samples.get(key(OBSERVABILITY_SERVERS[variant], payload))!.at(-1)!
-          return [variant, { rate: sample.rps, p99: sample.p99 }]
-        }),
+  } finally {
+    for (const { child } of servers) child.kill()
+    await Promise.all(
+      servers.map(({ child }) =>
+        child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined,
       ),
     )
   }
   return [
+    busy,
+    '',
     `### In process: \`receiver.handle()\`, ${label}`,
     '',
-    `${observabilityRounds} round(s); per round each variant runs in a fresh process: ${settings.warmupMs / 1000} s ` +
-      `warm-up, then ${settings.windows} window(s) of ${settings.windowMs / 1000} s, the process's figure being ` +
-      'the median window; one call at a time, yielding to the event loop every 200 calls.',
+    `Each variant in a process of its own, warmed up for ${settings.warmupMs / 1000} s; ${observabilityRounds} ` +
+      `round(s) of one ${settings.windowMs / 1000} s window per variant; one call at a time, yielding to the ` +
+      'event loop every 200 calls.',
     '',
-    ...costTable(handleRounds, { unit: 'handle() /s', skipped, http: false, judged: !quick }),
+    ...costTable(handleRounds, { unit: 'calls', skipped, http: false, judged: !quick }),
     '',
     `### node:http: ${label}`,
     '',
-    `${observabilityRounds} round(s) of ${duration} s after ${warmupSeconds} s warm-up, ${connections} connections; ` +
-      'each server in a process of its own per round, as in the tables above.',
+    `Each server in a process of its own, warmed up for ${warmupSeconds} s; ${observabilityRounds} round(s) of one ` +
+      `${observabilitySeconds} s window per server, ${connections} connections.`,
     '',
-    ...costTable(httpRounds, { unit: 'req/s', skipped, http: true, judged: !quick }),
+    ...costTable(httpRounds, { unit: 'requests', skipped, http: true, judged: !quick }),
     '',
   ]
 }
 
+/** The machine, as the reports name it. */
+const machine = () =>
+  `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
+const today = () => new Date().toISOString().slice(0, 10)
+const BENCHMARKS_MD = new URL('../../BENCHMARKS.md', import.meta.url)
+
+/** BENCHMARKS.md with its observability section replaced by `section` (or added before "## Memory"). */
+function withObservabilitySection(markdown: string, section: string): string {
+  const start = markdown.indexOf(`${OBSERVABILITY_HEADING}\n`)
+  if (start === -1) {
+    const memory = markdown.indexOf('## Memory\n')
+    if (memory === -1) throw new Error('BENCHMARKS.md has neither an observability nor a memory section')
+    return `${markdown.slice(0, memory)}${section}\n${markdown.slice(memory)}`
+  }
+  const end = markdown.indexOf('\n## ', start + OBSERVABILITY_HEADING.length)
+  return `${markdown.slice(0, start)}${section}${end === -1 ? '' : `\n${markdown.slice(end + 1)}`}`
+}
+
 async function main() {
   if (values['observability-only']) {
-    console.log((await observabilityTables()).join('\n'))
+    const tables = await observabilityTables()
+    console.log(tables.join('\n'))
+    if (values.write && !quick) {
+      const section = observabilitySection(tables, `${today()}, ${machine()} (with --observability-only)`)
+      writeFileSync(BENCHMARKS_MD, withObservabilitySection(readFileSync(BENCHMARKS_MD, 'utf8'), section))
+      console.log('\nwritten to BENCHMARKS.md (its observability section)')
+    }
     return
   }
   process.stderr.write('in-process: handle() vs JSON.parse (+ safeParse) ...\n')
@@ -357,24 +406,23 @@ async function main() {
     const memory =
       only === undefined ? await measureMemory(deliveries) : { summary: '(memory: skipped with --only)' }
 
-    const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
     const settings = `${rounds} round(s) of ${duration} s per payload after ${warmupSeconds} s warm-up, ${connections} connections`
     const tables = throughputTables(samples)
     console.log(
-      `\n${machine}\n${settings}\n\n${tables.join('\n')}\n${queued.join('\n')}\n\n${validation.join('\n')}\n\n` +
+      `\n${machine()}\n${settings}\n\n${tables.join('\n')}\n${queued.join('\n')}\n\n${validation.join('\n')}\n\n` +
         `${observability.join('\n')}\n${memory.summary}`,
     )
     if (quick || only !== undefined) return
     writeFileSync(
-      new URL('../../BENCHMARKS.md', import.meta.url),
+      BENCHMARKS_MD,
       benchmarksMarkdown({
-        machine,
+        machine: machine(),
         settings,
         versions: versions(),
         tables,
         queued,
         validation,
-        observability,
+        observability: observabilitySection(observability, `${today()}, in this run`),
         memory: memory.summary,
       }),
     )

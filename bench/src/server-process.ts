@@ -1,6 +1,7 @@
 // One benchmark server per process: `server-process.ts <scenario>`. It sends its port over IPC and
-// answers { maxRssBytes } to a "report" message, so the runner can read its peak memory, and
-// { rssBytes, heapBytes } to "memory" (after a full GC when started with --expose-gc).
+// answers { maxRssBytes } to a "report" message, so the runner can read its peak memory,
+// { rssBytes, heapBytes } to "memory" (after a full GC when started with --expose-gc), and
+// { cpuMicros } (user + system, all threads) to "cpu".
 import type { AddressInfo } from 'node:net'
 import { scenarios } from './servers.js'
 
@@ -16,6 +17,10 @@ if (name === undefined) throw new Error('usage: server-process.ts <scenario>')
   })
   process.on('message', (message) => {
     if (message === 'report') process.send?.({ maxRssBytes: process.resourceUsage().maxRSS * 1024 })
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage()
+      process.send?.({ cpuMicros: user + system })
+    }
     if (message === 'memory') {
       // A full collection first (the memory check starts this process with --expose-gc), so the
       // sample shows what is still referenced, not how far the collector happens to lag behind.
