@@ -1,7 +1,7 @@
 import { createApp, TRIGGER_PATH } from './server.js'
 import { startTracing } from './tracing.js'
 
-// ISC_TRIGGERS_TRACE=console prints a span for each delivery (and each callback attempt).
+// ISC_TRIGGERS_TRACE=console prints a span for each delivery.
 if (process.env.ISC_TRIGGERS_TRACE === 'console') startTracing()
 
 const tokens = (process.env.ISC_TOKEN ?? '')

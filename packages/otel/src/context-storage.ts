@@ -43,8 +43,10 @@ interface Binding {
 // A channel holds one transform per storage, so instrumentations that share OpenTelemetry's
 // storage on a channel share one binding: each opens its own span (all children of the context
 // active before the traced work), and the work runs in the last one's context. Disabling one
-// leaves the others' binding in place.
-const bindings: Binding[] = []
+// leaves the others' binding in place. The list is process-wide (on globalThis), so the ESM and
+// CommonJS copies of this package, both loaded in one process, share it too.
+const BINDINGS = Symbol.for('@isc-triggers/otel:bindings')
+const bindings: Binding[] = ((globalThis as Record<symbol, Binding[] | undefined>)[BINDINGS] ??= [])
 
 function transformFor(enters: readonly EnterSpan[]): (data: unknown) => Context {
   return (data) => {

@@ -123,12 +123,6 @@ class Instrumentation implements TriggerInstrumentation {
     // opened here, in the context active before the delivery.
     if (!this.#deliveries.has(ctx)) this.#openDelivery(ctx, context.active())
   }
-  readonly #onDeliveryEnd = (data: unknown): void => {
-    const ctx = data as DeliveryTraceContext
-    // A status already set means the reply was decided during the synchronous part: no
-    // asyncStart/asyncEnd follows.
-    if (ctx.status !== undefined) this.#closeDelivery(ctx)
-  }
   readonly #onDeliveryAsyncEnd = (data: unknown): void => this.#closeDelivery(data as DeliveryTraceContext)
   readonly #onCallbackStart = (data: unknown): void => {
     this.#checkStorage()
@@ -142,7 +136,6 @@ class Instrumentation implements TriggerInstrumentation {
     this.#meterProvider = options.meterProvider
     this.#checkStorage()
     deliveryChannels.start.subscribe(this.#onDeliveryStart)
-    deliveryChannels.end.subscribe(this.#onDeliveryEnd)
     deliveryChannels.asyncEnd.subscribe(this.#onDeliveryAsyncEnd)
     callbackChannels.start.subscribe(this.#onCallbackStart)
     callbackChannels.asyncEnd.subscribe(this.#onCallbackAsyncEnd)
@@ -152,7 +145,6 @@ class Instrumentation implements TriggerInstrumentation {
     if (!this.#enabled) return
     this.#enabled = false
     deliveryChannels.start.unsubscribe(this.#onDeliveryStart)
-    deliveryChannels.end.unsubscribe(this.#onDeliveryEnd)
     deliveryChannels.asyncEnd.unsubscribe(this.#onDeliveryAsyncEnd)
     callbackChannels.start.unsubscribe(this.#onCallbackStart)
     callbackChannels.asyncEnd.unsubscribe(this.#onCallbackAsyncEnd)

@@ -100,6 +100,8 @@ export class CompletionRun implements Running {
   #resolve!: (report: CompletionReport) => void
   #done = false
   #attempts = 0
+  /** Tries on the callback channel: each POST, and each token request that did not lead to one. */
+  #tries = 0
   #retry = 0
   #refreshed = false
   #status: number | undefined
@@ -198,7 +200,11 @@ export class CompletionRun implements Running {
   async #step(timeoutMs: number): Promise<Step> {
     let retryAfter: number | undefined
     try {
-      const status = await this.#post(timeoutMs)
+      // The trace covers the token request too: a refused or unreachable token endpoint is how
+      // a decision is most often lost, and it must show on the callback channel.
+      this.#trace = openCallbackTrace(this.ids, ++this.#tries, this.decision)
+      const post = () => this.#post(timeoutMs)
+      const status = await (this.#trace ? this.#trace.around(post) : post())
       if (status === undefined) {
         this.#attemptEnded('abandoned', undefined)
         return 'done' // stopped
@@ -239,6 +245,7 @@ export class CompletionRun implements Running {
         return 'done'
       }
       if (error instanceof TokenRefused) {
+        this.#attemptEnded('rejected', undefined, error)
         this.#finish('rejected', error.message)
         return 'done'
       }
@@ -274,9 +281,9 @@ export class CompletionRun implements Running {
     this.#attempts++
     const controller = new AbortController()
     this.#attempt = controller
-    // The attempt's time limit covers dropping the body as well (see http-attempt.ts).
-    const post = () =>
-      postOnce(
+    try {
+      // The attempt's time limit covers dropping the body as well (see http-attempt.ts).
+      const answer = await postOnce(
         this.url,
         headers,
         this.body,
@@ -288,9 +295,6 @@ export class CompletionRun implements Running {
         },
         controller,
       )
-    try {
-      this.#trace = openCallbackTrace(this.ids, this.#attempts, this.decision)
-      const answer = await (this.#trace ? this.#trace.around(post) : post())
       return this.#done ? undefined : answer
     } finally {
       this.#attempt = undefined

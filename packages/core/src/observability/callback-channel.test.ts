@@ -65,7 +65,7 @@ describe('an ASYNC delivery and its callback attempts', () => {
 
     const [delivery] = deliveries.started()
     expect(deliveries.started()).toHaveLength(1)
-    expect(deliveries.sequence(delivery!)).toEqual(['start', 'end'])
+    expect(deliveries.sequence(delivery!)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd'])
     expect(deliveries.last(delivery!)).toMatchObject({
       trigger: 'idn:access-request-pre-approval',
       type: 'request-response',
@@ -155,5 +155,29 @@ describe('an ASYNC delivery and its callback attempts', () => {
     await within(done, 10_000, 'the completion')
     expect(callbacks.last(callbacks.started()[0]!)).toMatchObject({ decision: 'error', outcome: 'completed' })
     expect(callbacks.text()).not.toContain(PAYLOAD_VALUE)
+  })
+
+  it('a token endpoint that refuses the client credentials: one try on the channel, rejected, with the error', async () => {
+    const isc = await loopback((req, res) => res.writeHead(req.path === '/oauth/token' ? 401 : 200).end())
+    const callbacks = recordCallbacks()
+    const done = gate()
+    const r = testReceiver({
+      completion: {
+        allowedCallbackOrigins: [isc.origin],
+        clientId: 'client-7f3a',
+        clientSecret: 'client-secret-9b2e',
+        onCompletion: done.open,
+      },
+    })
+    receivers.push(r)
+    r.on('idn:access-request-pre-approval', async () => DECISION, { mode: 'async' })
+    expect((await r.handle(asyncDelivery(isc))).status).toBe(200)
+    await within(done.promise, 10_000, 'the completion')
+    const [attempt, ...more] = callbacks.started()
+    expect(more).toEqual([])
+    expect(callbacks.sequence(attempt!)).toEqual(['start', 'end', 'error', 'asyncStart', 'asyncEnd'])
+    expect(callbacks.last(attempt!)).toMatchObject({ attempt: 1, outcome: 'rejected', status: undefined })
+    expect(callbacks.text()).toContain('the token endpoint answered 401')
+    expect(callbacks.text()).not.toContain('client-secret-9b2e')
   })
 })

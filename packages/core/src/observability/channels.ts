@@ -8,16 +8,29 @@ import type { Mode } from '../dispatch/handler-entry.js'
 import type { TriggerErrorCode } from '../errors.js'
 import type { TriggerType } from '../schemas/define-trigger.js'
 
-/** The name of the tracing channel around every delivery. */
+/**
+ * The name of the tracing channel around every delivery (see {@link DeliveryTraceContext}).
+ *
+ * @example
+ * tracingChannel(DELIVERY_CHANNEL).subscribe({ start() {}, end() {}, asyncStart() {}, error() {}, asyncEnd: record })
+ */
 export const DELIVERY_CHANNEL = 'isc-triggers:delivery'
-/** The name of the tracing channel around every callback (completion) attempt. */
+/**
+ * The name of the tracing channel around every callback (completion) attempt (see
+ * {@link CallbackTraceContext}).
+ *
+ * @example
+ * tracingChannel(CALLBACK_CHANNEL).subscribe({ start() {}, end() {}, asyncStart() {}, error() {}, asyncEnd: record })
+ */
 export const CALLBACK_CHANNEL = 'isc-triggers:callback'
 
 /**
  * The context of one delivery on the `isc-triggers:delivery` tracing channel: one per request the
- * receiver answers, 401s included. Fields fill in as the delivery goes through the receiver;
- * `status` (and `errorCode` for an error reply) is set before `end` (a reply decided at once) or
- * `asyncEnd`. Never a credential, a callback secret or a payload value.
+ * receiver answers, 401s included. Fields fill in as the delivery goes through the receiver. Every
+ * delivery publishes `start`, `end`, then (`error` on a 5xx) `asyncStart` and `asyncEnd`, as a
+ * promise does; `status` (and `errorCode` for an error reply) is set before `asyncEnd`, and
+ * already before `end` for a reply decided at once. Never a credential, a callback secret or a
+ * payload value.
  *
  * @example
  * import { tracingChannel } from 'node:diagnostics_channel'
@@ -79,7 +92,12 @@ export interface CallbackTraceContext {
   error?: Error
 }
 
-/** What one callback attempt ended with; see {@link CallbackTraceContext}. */
+/**
+ * What one callback attempt ended with; see {@link CallbackTraceContext}.
+ *
+ * @example
+ * if (ctx.outcome === 'rejected') alert(`ISC refused the decision of ${ctx.invocationId}`)
+ */
 export type CallbackAttemptOutcome = 'completed' | 'rejected' | 'retry' | 'abandoned'
 
 export const deliveryChannel = tracingChannel<unknown, DeliveryTraceContext>(DELIVERY_CHANNEL)

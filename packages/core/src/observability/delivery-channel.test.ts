@@ -47,7 +47,7 @@ describe('one delivery on the isc-triggers:delivery channel', () => {
     const reply = await receiver().handle(post('identity-created', identityBody()))
     expect(reply.status).toBe(200)
     const { sequence, last } = onlyTrace(recorder)
-    expect(sequence).toEqual(['start', 'end'])
+    expect(sequence).toEqual(['start', 'end', 'asyncStart', 'asyncEnd'])
     expect(last).toEqual({
       trigger: 'idn:identity-created',
       type: 'fire-and-forget',
@@ -106,7 +106,7 @@ describe('one delivery on the isc-triggers:delivery channel', () => {
       (input: { identity: { name: string } }) => {
         throw new Error(`no account for ${input.identity.name}`, { cause: new Error(PAYLOAD_VALUE) })
       },
-      ['start', 'error', 'end'],
+      ['start', 'end', 'error', 'asyncStart', 'asyncEnd'],
     ],
     [
       'rejects',

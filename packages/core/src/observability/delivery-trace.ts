@@ -5,7 +5,7 @@ import type { TriggerInvocation } from '../types.js'
 import { type DeliveryTraceContext, deliveryChannel } from './channels.js'
 import type { DeliveryEvent } from './hooks.js'
 
-/** Tells each `onDelivery` hook; `failed` reports a hook that threw or rejected. */
+/** Tells each `onDelivery` hook (see receiver/tell-delivery.ts). */
 export type TellDelivery = (event: DeliveryEvent) => void
 
 /**
@@ -13,10 +13,11 @@ export type TellDelivery = (event: DeliveryEvent) => void
  * channel had subscribers at the start, and its `onDelivery` event. Made only when someone
  * listens ({@link openDeliveryTrace}); the pipeline fills it in as it learns the trigger.
  *
- * Events follow TracingChannel's order: `start` (the delivery's synchronous part runs inside
- * `start.runStores`, so stores bound to the channel, such as a tracer's context, are active in
- * the handler), then `end`; a reply decided later gets `asyncStart` and `asyncEnd`; a 5xx
- * publishes `error` before the last of these.
+ * Events follow TracingChannel's order for a promise, for every delivery: `start` (the delivery's
+ * synchronous part runs inside `start.runStores`, so stores bound to the channel, such as a
+ * tracer's context, are active in the handler), `end` when that part returns, then, once the reply
+ * is decided, `error` (a 5xx), `asyncStart` and `asyncEnd`. A reply decided during the
+ * synchronous part has its status set before `end`; every reply before `asyncEnd`.
  */
 export class DeliveryTrace {
   readonly context: DeliveryTraceContext = {
@@ -33,6 +34,7 @@ export class DeliveryTrace {
   readonly #started = performance.now()
   #returned = false
   #finished = false
+  #failed = false
   /** What onDelivery is told: kept here, since subscribers share (and may change) the context. */
   #state: Omit<DeliveryTraceContext, 'error'> = { ...this.context }
 
@@ -61,33 +63,49 @@ export class DeliveryTrace {
     } catch {}
   }
 
-  /** Runs the delivery's synchronous part, between `start` and `end`. */
+  /**
+   * Runs the delivery's synchronous part between `start` and `end` (with `finally`: whatever
+   * `part` does, `end` follows), then the rest once the reply is decided.
+   */
   run(part: () => void): void {
-    if (this.#publish) deliveryChannel.start.runStores(this.context, part)
-    else part()
-    this.#returned = true
-    if (this.#publish) deliveryChannel.end.publish(this.context)
-    if (this.#finished) this.#told()
+    try {
+      if (this.#publish) deliveryChannel.start.runStores(this.context, part)
+      else part()
+    } finally {
+      this.#returned = true
+      if (this.#publish) deliveryChannel.end.publish(this.context)
+      if (this.#finished) this.#settled()
+    }
   }
 
   /** The reply is decided (`error`: what it was made from, for an error reply). */
   finish(reply: TriggerReply, error: unknown): void {
     if (this.#finished) return
     this.#finished = true
-    const context = this.context
     this.set('status', reply.status)
     if (reply.status >= 400) {
       const known = isTriggerError(error) ? error : undefined
       const code = known?.code ?? 'HANDLER_FAILED'
       this.set('errorCode', code)
+      // The reply's code and message only: the handler's own error may carry payload values.
       if (reply.status >= 500 && this.#publish) {
-        // The reply's code and message only: the handler's own error may carry payload values.
+        this.#failed = true
         this.set('error', new TriggerError(code, known?.message ?? 'The trigger handler failed'))
-        deliveryChannel.error.publish(context)
       }
     }
-    if (!this.#returned) return // decided during the synchronous part: `end` follows in run()
+    // Decided during the synchronous part: the rest follows `end`, in run().
+    if (this.#returned) this.#settled()
+  }
+
+  /**
+   * After `end`, as for a promise (TracingChannel's `tracePromise` order): `error` on a 5xx, then
+   * `asyncStart` and `asyncEnd` for every delivery, however early its reply was decided; then
+   * `onDelivery`.
+   */
+  #settled(): void {
     if (this.#publish) {
+      const context = this.context
+      if (this.#failed) deliveryChannel.error.publish(context)
       deliveryChannel.asyncStart.publish(context)
       deliveryChannel.asyncEnd.publish(context)
     }

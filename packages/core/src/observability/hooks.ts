@@ -34,6 +34,9 @@ export interface DeliveryEvent {
 /**
  * Calls `run` (the handler, or the next wrapper) and returns what it returned: to run each handler
  * inside an AsyncLocalStorage context, a logger child, a span or a transaction.
+ *
+ * @example
+ * const wrapHandler: WrapHandler = (ctx, run) => als.run({ trigger: ctx.trigger.id }, run)
  */
 export type WrapHandler = (ctx: TriggerContext, run: () => unknown) => unknown
 

@@ -57,6 +57,7 @@ async function store(queue: TriggerQueue, delivery: QueuedDelivery, env: Dispatc
   } catch (error) {
     log(env, 'error', `The queue could not store a ${delivery.trigger} delivery`, {
       trigger: delivery.trigger,
+      invocationId: delivery.invocation?.invocationId,
       error: errorSummary(error),
     })
     throw new TriggerError('QUEUE_UNAVAILABLE', 'The delivery could not be stored; it was not accepted')
@@ -66,6 +67,7 @@ async function store(queue: TriggerQueue, delivery: QueuedDelivery, env: Dispatc
   if (outcome === 'late') {
     log(env, 'error', `The queue did not store a ${delivery.trigger} delivery within ${ms} ms`, {
       trigger: delivery.trigger,
+      invocationId: delivery.invocation?.invocationId,
     })
     throw new TriggerError(
       'QUEUE_UNAVAILABLE',

@@ -6,7 +6,7 @@ import {
   testReceiver,
 } from '../observability/channel-recorder.test-helper.js'
 
-// PENDING (not run by CI: rename to *.test.ts once fixed). Two log lines about one delivery carry
+// Two log lines about one delivery used to carry
 // neither `trigger` nor `invocationId` as fields (the ids are only in the message text, or absent),
 // so a JSON logger cannot filter or join them by invocation:
 // - dispatch.ts awaitSync: "The handler of X ran past N ms; the fallback output was sent" (no fields);

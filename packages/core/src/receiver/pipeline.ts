@@ -147,8 +147,10 @@ export class DeliveryPipeline {
    */
   #verifierFailed(error: unknown): unknown {
     if (isTriggerError(error)) return error // the 401 of a verifier that said no
+    // Its name and code only: a verifier's message could quote the credentials it was given.
+    const { name, code } = errorSummary(error)
     log(this.#env, 'error', 'auth.verify failed; the delivery could not be authenticated', {
-      error: errorSummary(error),
+      error: { name, code },
     })
     return new TriggerError('HANDLER_FAILED', 'The credentials could not be checked')
   }

@@ -34,7 +34,7 @@ describe('auth.verify that throws', () => {
     expect(logger.lines).toEqual([
       expect.objectContaining({
         message: 'auth.verify failed; the delivery could not be authenticated',
-        details: { error: { name: 'Error', message: 'credential store down' } },
+        details: { error: { name: 'Error', code: undefined } },
       }),
     ])
     expect(JSON.stringify(logger.lines)).not.toContain(PAYLOAD_VALUE)
