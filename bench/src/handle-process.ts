@@ -7,7 +7,7 @@ import { tracingChannel } from 'node:diagnostics_channel'
 import { pathToFileURL } from 'node:url'
 import type * as Core from '@isc-triggers/core'
 import { type HandleMessage, type HandleWindow, handleRequest, type Variant } from './observability.js'
-import { type BenchOtel, startBenchOtel } from './otel-setup.js'
+import { type BenchOtel, startBenchOtel, startContextManagerOnly } from './otel-setup.js'
 import { benchReceiverOf } from './servers-receiver.js'
 
 const variant = process.argv[2] as Variant
@@ -19,6 +19,7 @@ if (variant === 'before') {
   core = (await import(pathToFileURL(entry).href)) as typeof Core
 } else core = await import('@isc-triggers/core')
 const otel: BenchOtel | undefined = variant === 'otel' ? await startBenchOtel() : undefined
+const within = variant === 'context' ? await startContextManagerOnly() : undefined
 
 const delivery = tracingChannel('isc-triggers:delivery')
 if (delivery.hasSubscribers !== (otel !== undefined))
@@ -38,7 +39,8 @@ async function window(ms: number): Promise<HandleWindow> {
   const started = performance.now()
   let elapsed = 0
   while (elapsed < ms) {
-    for (let i = 0; i < 200; i++) await receiver.handle(request)
+    if (within) for (let i = 0; i < 200; i++) await within(() => receiver.handle(request))
+    else for (let i = 0; i < 200; i++) await receiver.handle(request)
     count += 200
     await new Promise<void>((resolve) => setImmediate(resolve))
     elapsed = performance.now() - started

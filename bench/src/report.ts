@@ -39,10 +39,16 @@ export function observabilitySection(tables: string[], measured: string): string
 
 Core publishes \`node:diagnostics_channel\` tracing channels (\`isc-triggers:delivery\`,
 \`isc-triggers:callback\`) around every delivery and callback attempt; with nobody listening, a
-delivery pays one \`hasSubscribers\` check. Four variants are measured side by side: the core of
+delivery pays one \`hasSubscribers\` check. Five variants are measured side by side: the core of
 commit ${BEFORE_COMMIT}, the one before the channels (taken from git history with \`git archive\` and
 built with the repository's tsdown by bench/src/baseline.ts, cached in bench/.baseline/); today's
-core with nobody listening, twice, in two processes; and today's core with \`@isc-triggers/otel\` on.
+core with nobody listening, twice, in two processes; today's core with each delivery run inside
+an OpenTelemetry context (\`context.with\` of \`AsyncLocalStorageContextManager\`, as an app's HTTP
+instrumentation runs each request: in Node 20, once an AsyncLocalStorage is entered, every promise
+and async resource pays a hook, whoever entered it); and today's core with \`@isc-triggers/otel\` on
+(which enters OpenTelemetry's context around each delivery itself). Dividing the otel row's ratio by
+the context row's gives the share of its cost that an app traced with OpenTelemetry does not already
+pay.
 The OpenTelemetry setup is what an application runs, exporting to nowhere: a \`BasicTracerProvider\`
 with a \`BatchSpanProcessor\` (default batch settings) around a span exporter that reports success
 and drops the spans, a \`MeterProvider\` with a \`PeriodicExportingMetricReader\` (default 60 s

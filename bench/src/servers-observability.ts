@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url'
 import type * as Core from '@isc-triggers/core'
 import { toNodeHandler } from '@isc-triggers/core'
 import { OBSERVABILITY_SERVERS } from './observability.js'
-import { startBenchOtel } from './otel-setup.js'
+import { startBenchOtel, startContextManagerOnly } from './otel-setup.js'
 import { benchReceiver, benchReceiverOf } from './servers-receiver.js'
 
 const PATH = '/isc/triggers'
@@ -20,6 +20,11 @@ export const observabilityScenarios: Record<string, () => Server | Promise<Serve
     return createServer(core.toNodeHandler(benchReceiverOf(core.createTriggerReceiver), { path: PATH }))
   },
   [OBSERVABILITY_SERVERS.again]: () => createServer(toNodeHandler(benchReceiver(), { path: PATH })),
+  [OBSERVABILITY_SERVERS.context]: async () => {
+    const within = await startContextManagerOnly()
+    const handler = toNodeHandler(benchReceiver(), { path: PATH })
+    return createServer((req, res) => within(() => handler(req, res)))
+  },
   [OBSERVABILITY_SERVERS.otel]: async () => {
     await startBenchOtel()
     return createServer(toNodeHandler(benchReceiver(), { path: PATH }))
