@@ -46,7 +46,9 @@ interface Binding {
 // leaves the others' binding in place. The list is process-wide (on globalThis), so the ESM and
 // CommonJS copies of this package, both loaded in one process, share it too.
 const BINDINGS = Symbol.for('@isc-triggers/otel:bindings')
-const bindings: Binding[] = ((globalThis as Record<symbol, Binding[] | undefined>)[BINDINGS] ??= [])
+const shared = globalThis as Record<symbol, Binding[] | undefined>
+const bindings: Binding[] = shared[BINDINGS] ?? []
+shared[BINDINGS] = bindings
 
 function transformFor(enters: readonly EnterSpan[]): (data: unknown) => Context {
   return (data) => {
