@@ -1,19 +1,21 @@
-// Tools for the hostile observability tests (hostile.test.ts): a record of everything one
+// Tools for the hostile observability tests (hostile-*.test.ts): a record of everything one
 // delivery shows the outside (its channel events, its reply, its onDelivery event) in the order it
 // happened, and a catcher for the uncaught errors Node reports for a throwing channel subscriber.
 // Test-only: not part of the package.
 import { tracingChannel } from 'node:diagnostics_channel'
-import { afterEach, expect } from 'vitest'
+import { afterEach, expect, vi } from 'vitest'
+import { closeLoopbacks } from '../callbacks/loopback.test-helper.js'
 import type { TriggerReply } from '../http/reply.js'
+import type { TriggerReceiverOptions } from '../receiver/receiver.js'
 import {
   type ReplyingReceiver,
   replyTo,
   type TriggerReceiver,
   type TriggerRequest,
 } from '../receiver/receiver.js'
-import { isWellFormed, type TraceEvent } from './channel-recorder.test-helper.js'
+import { isWellFormed, lineLogger, type TraceEvent, testReceiver } from './channel-recorder.test-helper.js'
 import type { DeliveryTraceContext } from './channels.js'
-import type { DeliveryEvent } from './hooks.js'
+import type { DeliveryEvent, ReceiverHooks } from './hooks.js'
 
 /** One thing a delivery showed the outside. */
 export type Seen =
@@ -166,4 +168,38 @@ export function lazyQuery<T>(value: T, failAgain = false): PromiseLike<T> & { ru
     },
   }
   return query
+}
+
+// Shared by the hostile test files: receivers closed after each test, and the SYNC decision.
+/** What each test closes after it: the receivers made with {@link tracked}. */
+export const closers: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close()
+  await closeLoopbacks()
+})
+
+export const DECISION = { approved: true, comment: 'from the handler', approver: 'svc' }
+export const FALLBACK = { approved: false, comment: 'fallback', approver: 'svc' }
+export const HOOK_THREW = 'A hook failed: wrapHandler threw; the handler kept its own outcome'
+export const HOOK_SKIPPED =
+  'A hook failed: wrapHandler returned without calling run(); the handler ran after it'
+export const never = new Promise<never>(() => {})
+
+/** A test receiver closed after the test. */
+export function tracked(options: Partial<TriggerReceiverOptions>): TriggerReceiver {
+  const receiver = testReceiver(options)
+  closers.push(() => receiver.close({ timeoutMs: 50 }))
+  return receiver
+}
+
+/** A receiver whose SYNC pre-approval handler counts its runs and returns DECISION. */
+export function syncReceiver(
+  hooks: ReceiverHooks | ReceiverHooks[],
+  handler: () => unknown = () => DECISION,
+) {
+  const logger = lineLogger()
+  const runs = vi.fn(handler)
+  const receiver = tracked({ hooks, logger })
+  receiver.on('idn:access-request-pre-approval', runs as () => typeof DECISION)
+  return { receiver, runs, messages: () => logger.lines.map((line) => line.message) }
 }
