@@ -3,36 +3,16 @@
 // is NOT one of them: a wrapper is part of the handler's time (see ReceiverHooks), so it is bounded
 // by the limits that bound a handler, as a handler that never settles is.
 import { tracingChannel } from 'node:diagnostics_channel'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { closeLoopbacks, loopback } from '../callbacks/loopback.test-helper.js'
+import { describe, expect, it, vi } from 'vitest'
+import { loopback } from '../callbacks/loopback.test-helper.js'
 import { toNodeHandler } from '../node/node-handler.js'
 import { turns } from '../queue/memory-queue.test-helper.js'
 import { headers, post } from '../queue/queue-fixtures.test-helper.js'
-import type { TriggerReceiver, TriggerReceiverOptions } from '../receiver/receiver.js'
-import {
-  identityBody,
-  lineLogger,
-  preApprovalDelivery,
-  serve,
-  testReceiver,
-} from './channel-recorder.test-helper.js'
+import { identityBody, lineLogger, preApprovalDelivery, serve } from './channel-recorder.test-helper.js'
 import type { DeliveryEvent, WrapHandler } from './hooks.js'
-import { catchUncaught, lazyQuery } from './hostile.test-helper.js'
+import { catchUncaught, closers, DECISION, lazyQuery, tracked } from './hostile.test-helper.js'
 
-const closers: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close()
-  await closeLoopbacks()
-})
-
-const DECISION = { approved: true, comment: 'from the handler', approver: 'svc' }
 const passThrough: WrapHandler[] = [(_ctx, run) => run(), async (_ctx, run) => await run()]
-
-function tracked(options: Partial<TriggerReceiverOptions>): TriggerReceiver {
-  const receiver = testReceiver(options)
-  closers.push(() => receiver.close({ timeoutMs: 50 }))
-  return receiver
-}
 
 /** Subscribes `handlers` to a tracing channel until the test ends. */
 function subscribe(name: string, handlers: Record<string, (context: object) => void>): void {
