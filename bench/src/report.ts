@@ -113,7 +113,7 @@ export function benchmarksMarkdown({
   return `# Benchmarks
 
 Produced by \`pnpm bench\` (bench/src/run.ts, about seven minutes); rerun it to refresh this file.
-\`pnpm bench --quick\` runs every scenario briefly (CI does, to catch a broken benchmark, not to measure).
+\`pnpm bench --quick\` runs every scenario briefly, with the first payload only (CI does, to catch a broken benchmark, not to measure).
 
 ## How to read it
 
