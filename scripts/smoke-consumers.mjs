@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Proves the built packages work for real users: packs every @isc-triggers package as npm would
-// publish it, installs the tarballs with npm into a
-// CommonJS and an ESM project outside the workspace, type-checks each consumer (CommonJS with
+// publish it, installs the tarballs with npm into one project outside the workspace holding a
+// CommonJS and an ESM consumer, type-checks each consumer (CommonJS with
 // legacy node10 resolution, ESM with nodenext), and runs an Express app from each that
 // receives a delivery over HTTP. Needs `pnpm build` first. Exits non-zero on any failure.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -16,6 +16,17 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 
 function run(command, args, cwd) {
   execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] })
+}
+
+/** {@link run}, without waiting: for steps that may run side by side. */
+function runAsync(command, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
+    )
+  })
 }
 
 const versions = {
@@ -278,54 +289,65 @@ const consumers = [
 try {
   mkdirSync(tarballs)
   // pnpm pack rewrites workspace:/catalog: ranges and applies publishConfig, as publishing does.
+  // The packs run side by side (each is mostly waiting on pnpm's start-up).
   const packages = ['core', 'express', 'koa', 'nestjs', 'testing', 'bullmq', 'otel']
-  for (const pkg of packages)
-    run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg))
+  await Promise.all(
+    packages.map((pkg) =>
+      runAsync('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg)),
+    ),
+  )
   const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz, bullmqTgz, otelTgz] = packages.map((pkg) =>
     join(
       tarballs,
       readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
     ),
   )
+  // One project holds both consumers (one npm install): every program file says its module system
+  // by extension (.cjs, .mjs), and each type check has its own tsconfig (CommonJS with node10
+  // resolution on a .ts file, ESM with nodenext on a .mts file).
+  const dir = join(work, 'consumer')
+  mkdirSync(dir)
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'consumer',
+      private: true,
+      type: 'commonjs',
+      dependencies: {
+        '@isc-triggers/core': `file:${coreTgz}`,
+        '@isc-triggers/express': `file:${expressTgz}`,
+        '@isc-triggers/testing': `file:${testingTgz}`,
+        '@isc-triggers/koa': `file:${koaTgz}`,
+        '@isc-triggers/nestjs': `file:${nestjsTgz}`,
+        '@isc-triggers/bullmq': `file:${bullmqTgz}`,
+        '@isc-triggers/otel': `file:${otelTgz}`,
+        '@opentelemetry/api': versions['@opentelemetry/api'],
+        '@opentelemetry/sdk-trace-base': versions['@opentelemetry/sdk-trace-base'],
+        '@opentelemetry/context-async-hooks': versions['@opentelemetry/context-async-hooks'],
+        bullmq: versions.bullmq,
+        ...frameworks,
+        express: versions.express,
+        zod: versions.zod,
+      },
+      devDependencies: {
+        '@types/express': versions['@types/express'],
+        '@types/node': versions['@types/node'],
+        jest: versions.jest,
+      },
+      // The other packages depend on @isc-triggers/core by version: use the packed one.
+      overrides: { '@isc-triggers/core': '$@isc-triggers/core' },
+    }),
+  )
+  console.log('\n[consumer] npm install')
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir)
   for (const consumer of consumers) {
-    const dir = join(work, consumer.name)
-    mkdirSync(dir)
-    writeFileSync(
-      join(dir, 'package.json'),
-      JSON.stringify({
-        name: `consumer-${consumer.name}`,
-        private: true,
-        type: consumer.type,
-        dependencies: {
-          '@isc-triggers/core': `file:${coreTgz}`,
-          '@isc-triggers/express': `file:${expressTgz}`,
-          '@isc-triggers/testing': `file:${testingTgz}`,
-          '@isc-triggers/koa': `file:${koaTgz}`,
-          '@isc-triggers/nestjs': `file:${nestjsTgz}`,
-          '@isc-triggers/bullmq': `file:${bullmqTgz}`,
-          '@isc-triggers/otel': `file:${otelTgz}`,
-          '@opentelemetry/api': versions['@opentelemetry/api'],
-          '@opentelemetry/sdk-trace-base': versions['@opentelemetry/sdk-trace-base'],
-          '@opentelemetry/context-async-hooks': versions['@opentelemetry/context-async-hooks'],
-          bullmq: versions.bullmq,
-          ...frameworks,
-          express: versions.express,
-          zod: versions.zod,
-        },
-        devDependencies: {
-          '@types/express': versions['@types/express'],
-          '@types/node': versions['@types/node'],
-          ...(consumer.type === 'commonjs' ? { jest: versions.jest } : {}),
-        },
-        // The other packages depend on @isc-triggers/core by version: use the packed one.
-        overrides: { '@isc-triggers/core': '$@isc-triggers/core' },
-      }),
-    )
     writeFileSync(join(dir, consumer.file), consumer.code)
     for (const [file, code] of Object.entries(consumer.extra ?? {})) writeFileSync(join(dir, file), code)
-    writeFileSync(join(dir, 'check.ts'), consumer.ts)
+    const check = consumer.type === 'module' ? 'check-esm.mts' : 'check-cjs.ts'
+    writeFileSync(join(dir, check), consumer.ts)
+    const tsconfig = `tsconfig.${consumer.name}.json`
     writeFileSync(
-      join(dir, 'tsconfig.json'),
+      join(dir, tsconfig),
       JSON.stringify({
         compilerOptions: {
           ...consumer.tsconfig,
@@ -334,13 +356,11 @@ try {
           skipLibCheck: true,
           types: ['node'],
         },
-        files: ['check.ts'],
+        files: [check],
       }),
     )
-    console.log(`\n[${consumer.name}] npm install`)
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir)
     console.log(`[${consumer.name}] tsc (${consumer.tsconfig.module}/${consumer.tsconfig.moduleResolution})`)
-    run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir)
+    run(process.execPath, [tsc, '-p', tsconfig], dir)
     console.log(`[${consumer.name}] node ${consumer.file}`)
     run(process.execPath, [consumer.file], dir)
     for (const step of consumer.after ?? []) {
