@@ -1,0 +1,1 @@
+export { type TriggersPluginOptions, triggersPlugin } from './plugin.js'
