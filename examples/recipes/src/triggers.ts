@@ -1,0 +1,83 @@
+// The receiver the three recipes mount: the same two handlers whichever runtime serves them.
+import {
+  createTriggerReceiver,
+  type TriggerInput,
+  type TriggerOutput,
+  type TriggerReceiver,
+} from '@isc-triggers/core'
+
+/** What the handlers did (a real service would write to its database instead). */
+export interface Journal {
+  welcomed: string[]
+  decisions: { accessRequestId: string; approved: boolean }[]
+}
+
+/** An empty {@link Journal}. */
+export function emptyJournal(): Journal {
+  return { welcomed: [], decisions: [] }
+}
+
+type AccessRequest = TriggerInput<'idn:access-request-pre-approval'>
+type Decision = TriggerOutput<'idn:access-request-pre-approval'>
+
+/** The approval policy: anything administrative goes to a human, the rest is approved. */
+export function decide(request: AccessRequest): Decision {
+  const admin = request.requestedItems.filter((item) => /admin/i.test(item.name))
+  if (admin.length > 0)
+    return {
+      approved: false,
+      comment: `${admin.map((item) => item.name).join(', ')} needs a manual review`,
+      approver: 'svc-access-policy',
+    }
+  return { approved: true, comment: 'Within the standard access policy', approver: 'svc-access-policy' }
+}
+
+/**
+ * A receiver with the recipes' handlers: `idn:identity-created` (fire-and-forget) records a
+ * welcome, `idn:access-request-pre-approval` (SYNC) answers with {@link decide}'s decision.
+ *
+ * @example
+ * const receiver = createRecipeReceiver({ tokens: [process.env.ISC_TOKEN!], journal: emptyJournal() })
+ */
+export function createRecipeReceiver({
+  tokens,
+  journal,
+}: {
+  tokens: string[]
+  journal: Journal
+}): TriggerReceiver {
+  const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens } })
+  receiver.on('idn:identity-created', async (input) => {
+    journal.welcomed.push(input.identity.name)
+  })
+  receiver.on(
+    'idn:access-request-pre-approval',
+    async (input) => {
+      const decision = decide(input)
+      journal.decisions.push({ accessRequestId: input.accessRequestId, approved: decision.approved })
+      return decision
+    },
+    // ISC waits 10 s for the answer: deny rather than leave it hanging.
+    {
+      timeoutMs: 5_000,
+      fallback: { approved: false, comment: 'Policy check timed out', approver: 'svc-access-policy' },
+    },
+  )
+  return receiver
+}
+
+/**
+ * The bearer tokens of the ISC subscriptions, from `ISC_TOKEN` (comma-separated during a rotation).
+ *
+ * @example
+ * createRecipeReceiver({ tokens: tokensFromEnv(), journal: emptyJournal() })
+ */
+export function tokensFromEnv(): string[] {
+  const tokens = (process.env.ISC_TOKEN ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean)
+  if (tokens.length === 0)
+    throw new Error('Set ISC_TOKEN to the bearer token of your ISC trigger subscriptions.')
+  return tokens
+}
