@@ -1,0 +1,16 @@
+// POST /isc/triggers: no trigger segment, so the body's `_metadata.triggerId` names the trigger.
+import { triggerReceiver } from '../../../receiver'
+
+/** Core uses Node built-ins (and a BullMQ queue needs Redis over TCP): never the Edge runtime. */
+export const runtime = 'nodejs'
+
+/**
+ * Hands the delivery to the receiver; `_metadata.triggerId` (request-response triggers) decides.
+ *
+ * @example
+ * // What Next does for POST /isc/triggers:
+ * const response = await POST(request)
+ */
+export async function POST(request: Request) {
+  return triggerReceiver().fetch(request)
+}

@@ -1,0 +1,100 @@
+// Next.js is not installed (too heavy for CI): these tests call the route handlers the way Next's
+// App Router does, with a Web Request and, for the dynamic segment, `params` as a Promise.
+import { sampleInput } from '@isc-triggers/testing'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { POST, runtime } from './app/isc/triggers/[trigger]/route'
+import { POST as postToMount } from './app/isc/triggers/route'
+import { journal, triggerReceiver } from './receiver'
+
+const token = 'recipe-test-token'
+// Set only now, after the imports above: loading the routes must not need it (next build does).
+beforeAll(() => {
+  vi.stubEnv('ISC_TOKEN', token)
+})
+afterAll(() => {
+  vi.unstubAllEnvs()
+})
+
+function request(path: string, body: unknown, bearer = token): Request {
+  return new Request(`http://localhost:3000${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+const params = (trigger: string) => ({ params: Promise.resolve({ trigger }) })
+
+describe('the Next.js route handler recipe', () => {
+  it('runs on the Node.js runtime', () => {
+    expect(runtime).toBe('nodejs')
+  })
+
+  it('runs a fire-and-forget handler and answers 200 {}', async () => {
+    const input = sampleInput('idn:identity-created', { identity: { name: 'Dorothy Vaughan' } })
+    const response = await POST(request('/isc/triggers/identity-created', input), params('identity-created'))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({})
+    expect(journal.welcomed).toEqual(['Dorothy Vaughan'])
+  })
+
+  it('answers a SYNC pre-approval with the handler’s decision, by segment or by _metadata.triggerId', async () => {
+    const input = sampleInput('idn:access-request-pre-approval', { accessRequestId: 'ar-next-1' })
+    const approved = await POST(
+      request('/isc/triggers/access-request-pre-approval', input),
+      params('access-request-pre-approval'),
+    )
+    expect(approved.status).toBe(200)
+    expect(await approved.json()).toMatchObject({ approved: true, approver: 'svc-access-policy' })
+
+    const admin = sampleInput('idn:access-request-pre-approval', {
+      accessRequestId: 'ar-next-2',
+      requestedItems: [{ id: 'role-1', name: 'Billing Admin', type: 'ROLE', operation: 'Add' }],
+    })
+    const _metadata = { triggerId: 'idn:access-request-pre-approval', responseMode: 'SYNC' }
+    const denied = await postToMount(request('/isc/triggers', { ...admin, _metadata }))
+    expect(denied.status).toBe(200)
+    expect(await denied.json()).toMatchObject({ approved: false })
+    expect(journal.decisions).toEqual([
+      { accessRequestId: 'ar-next-1', approved: true },
+      { accessRequestId: 'ar-next-2', approved: false },
+    ])
+  })
+
+  it('refuses a wrong token (401) and an invalid payload (400) in core’s error format', async () => {
+    const before = journal.welcomed.length
+    const input = sampleInput('idn:identity-created')
+    const unauthorized = await POST(
+      request('/isc/triggers/identity-created', input, 'nope'),
+      params('identity-created'),
+    )
+    expect(unauthorized.status).toBe(401)
+    expect(await unauthorized.json()).toEqual({
+      error: { code: 'UNAUTHORIZED', message: expect.any(String) },
+    })
+
+    const invalid = await POST(
+      request('/isc/triggers/identity-created', { ...input, identity: 'Ada' }),
+      params('identity-created'),
+    )
+    expect(invalid.status).toBe(400)
+    const body = (await invalid.json()) as { error: { code: string; issues: { path: string }[] } }
+    expect(body.error.code).toBe('INVALID_PAYLOAD')
+    expect(body.error.issues.map((issue) => issue.path)).toContain('identity')
+    expect(journal.welcomed).toHaveLength(before)
+  })
+
+  it('creates the receiver once, and closeTriggerReceivers() from another copy of the module closes it', async () => {
+    const receiver = triggerReceiver()
+    expect(triggerReceiver()).toBe(receiver)
+    // instrumentation.ts may get its own copy of receiver.ts: it still reaches this receiver.
+    vi.resetModules()
+    const copy = await import('./receiver')
+    expect(copy.triggerReceiver).not.toBe(triggerReceiver)
+    await copy.closeTriggerReceivers()
+    const after = await POST(
+      request('/isc/triggers/identity-created', sampleInput('idn:identity-created')),
+      params('identity-created'),
+    )
+    expect(after.status).toBe(503)
+  })
+})
