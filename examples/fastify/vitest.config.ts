@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config'
+import { shared } from '../../vitest.shared.js'
+
+export default defineProject({
+  ...shared,
+  test: { name: 'example-fastify', include: ['src/**/*.test.ts'] },
+})
