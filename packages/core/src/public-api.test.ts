@@ -33,6 +33,8 @@ it('exports the adapter plumbing from the node subpath', () => {
   expect(Object.keys(node).sort()).toMatchInlineSnapshot(`
     [
       "handleNodeRequest",
+      "handleTrustedEvent",
+      "handleUntilSettled",
       "receiveNodeRequest",
       "toErrorReply",
       "toNodeErrorHandler",

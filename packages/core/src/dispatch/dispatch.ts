@@ -121,6 +121,7 @@ async function awaitSync(
         })
       },
     ),
+    true, // late: nothing of it reaches ISC any more
   )
   if (entry.hasFallback) {
     log(

@@ -13,8 +13,18 @@ export { type Running, STOP } from './running.js'
 /** What dispatch needs from the receiver around it. */
 export interface DispatchEnv {
   logger: TriggerLogger
-  /** Keeps work that outlives the reply (callbacks, a handler past its budget) visible to `close()`. */
-  track(work: Promise<unknown>): void
+  /**
+   * Keeps work that outlives the reply (callbacks, a handler past its budget) visible to `close()`.
+   * `late` marks a SYNC handler past its budget: its outcome reaches no one (ISC has its reply), so
+   * a host that freezes after the reply does not wait for it (see receiver/settled-delivery.ts).
+   */
+  track(work: Promise<unknown>, late?: boolean): void
+  /**
+   * Set for a delivery its transport delivers again when it fails (an EventBridge event): an
+   * ASYNC handler's failure is handed here instead of being sent to ISC as `{ error }`, so that a
+   * redelivery can still decide. Unset for HTTP deliveries: ISC never redelivers those.
+   */
+  redelivers?: ((failure: TriggerError) => void) | undefined
   /**
    * What is running now, for `close()` to stop at its timeout. Each entry is removed as soon as
    * its handler or callback settles, so nothing finished is kept.

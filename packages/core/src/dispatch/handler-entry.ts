@@ -95,3 +95,23 @@ export function createHandlerEntry(
   }
   return entry
 }
+
+/**
+ * The entry as a delivery with no reply to carry a decision runs it (an EventBridge event): a
+ * request-response handler of any mode decides by callback, as an ASYNC one does (a SYNC
+ * handler's budget and fallback are for a reply, so they do not apply). A SYNC handler still runs
+ * in this process, never in a queue's worker. Other entries are returned as they are.
+ *
+ * @example
+ * byCallback(syncEntry).mode // 'async'
+ */
+export function byCallback(entry: HandlerEntry): HandlerEntry {
+  if (entry.trigger.type === 'fire-and-forget' || entry.mode === 'async') return entry
+  return {
+    ...entry,
+    mode: 'async',
+    fallback: undefined,
+    hasFallback: false,
+    queued: entry.mode === 'dynamic' && entry.queued,
+  }
+}

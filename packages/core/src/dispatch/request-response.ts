@@ -70,7 +70,9 @@ function tellFailed(failed: () => void): void {
 /**
  * The handler's eventual decision as a callback body: its output checked against the schema (and
  * sendable as JSON), or an error. Never rejects, whatever the handler threw or returned and
- * whatever the logger does: every failure still becomes `{ error }` for ISC.
+ * whatever the logger does: every failure still becomes `{ error }` for ISC, except a handler
+ * failure of a delivery its transport redelivers (`env.redelivers`): then nothing is sent
+ * (undefined), and the redelivery decides.
  */
 export async function decide(
   trigger: RequestResponseTrigger,
@@ -78,14 +80,17 @@ export async function decide(
   env: DispatchEnv,
   failed: () => void,
   invocation: TriggerInvocation | undefined,
-): Promise<CompletionResult> {
+): Promise<CompletionResult | undefined> {
   let output: unknown
   try {
     output = await work
   } catch (error) {
     tellFailed(failed)
-    handlerFailed(trigger, error, env, invocation)
-    return tooLate(error) ? LATE : FAILED
+    const failure = handlerFailed(trigger, error, env, invocation)
+    if (tooLate(error)) return LATE
+    if (env.redelivers === undefined) return FAILED
+    env.redelivers(failure)
+    return undefined
   }
   try {
     const checked = checkedOutput(trigger, output, env, invocation)
@@ -149,7 +154,7 @@ function completeLater(
   const invocation = { invocationId: target.invocationId }
   env.track(
     decide(trigger, work, env, failed, invocation).then((result) =>
-      send(trigger, target, result, deadline, env),
+      result === undefined ? undefined : send(trigger, target, result, deadline, env),
     ),
   )
 }

@@ -3,7 +3,7 @@ import { dedupeKey } from '../dedupe/dedupe.js'
 import { dispatchOnce } from '../dedupe/dispatch-once.js'
 import { type DispatchEnv, dispatch } from '../dispatch/dispatch.js'
 import { log } from '../dispatch/handler-call.js'
-import type { HandlerEntry } from '../dispatch/handler-entry.js'
+import { byCallback, type HandlerEntry } from '../dispatch/handler-entry.js'
 import { errorSummary, isTriggerError, TriggerError } from '../errors.js'
 import { isBodyStream, readBodyStream } from '../http/body-stream.js'
 import { normaliseHeaders, type TriggerHeaders } from '../http/headers.js'
@@ -19,6 +19,23 @@ import type { TriggerRequest } from './receiver.js'
 import type { ReceiverSettings } from './receiver-options.js'
 import { noteRefusal, type RefusalEnv, replyToError } from './rejection.js'
 import { tellDelivery } from './tell-delivery.js'
+
+/**
+ * A delivery from a transport that authenticates its sender itself (an EventBridge rule: IAM
+ * guards the bus) and has no reply: the trigger it names and the payload, `_metadata` included.
+ *
+ * @example
+ * { trigger: event['detail-type'], payload: event.detail }
+ */
+export interface TrustedEvent {
+  /** The full trigger id or the name alone; without it, `_metadata.triggerId` decides. */
+  trigger?: string | undefined
+  /** The payload as ISC sent it: an object, or its JSON text or bytes. */
+  payload: unknown
+}
+
+/** Where a delivery's reply goes; `error` is what an error reply was made from. */
+export type SendReply = (reply: TriggerReply, error?: unknown) => void
 
 /**
  * One delivery's way through the receiver, in DESIGN.md's order: method, credentials, shutdown,
@@ -68,23 +85,42 @@ export class DeliveryPipeline {
    * Handles one delivery and passes the reply to `send`: at once when nothing has to wait (a body
    * already read, a handler that returns without a promise), else when it is ready. `send` is
    * called exactly once; a refusal's reply waits for `onRejected` (replyToError never rejects).
+   * `env` is the receiver's own unless a caller watches this delivery's work (settled-delivery.ts).
    */
-  answer(request: TriggerRequest, send: (reply: TriggerReply) => void): void {
+  answer(request: TriggerRequest, send: SendReply, env: DispatchEnv = this.#env): void {
     this.#lifecycle.begin()
     // Observed only when someone listens (a channel subscriber, an onDelivery hook).
     const trace = openDeliveryTrace(this.#tell)
-    if (trace === undefined) this.#answer(request, send, undefined)
-    else trace.run(() => this.#answer(request, send, trace))
+    if (trace === undefined) this.#answer(request, false, send, undefined, env)
+    else trace.run(() => this.#answer(request, false, send, trace, env))
+  }
+
+  /**
+   * Handles a {@link TrustedEvent} as `answer()` handles a request, with what only HTTP needs left
+   * out (method, credentials, media type, body reading): the payload is parsed, split from its
+   * `_metadata`, validated and dispatched the same way, refusals go to `onRejected`, and hooks,
+   * the tracing channel and `close()` see it as any delivery. There is no reply to carry a
+   * decision, so a request-response handler of any mode decides by callback (byCallback).
+   */
+  answerEvent(event: TrustedEvent, send: SendReply, env: DispatchEnv): void {
+    this.#lifecycle.begin()
+    const trace = openDeliveryTrace(this.#tell)
+    if (trace === undefined) this.#answer(event, true, send, undefined, env)
+    else trace.run(() => this.#answer(event, true, send, trace, env))
   }
 
   #answer(
-    request: TriggerRequest,
-    send: (reply: TriggerReply) => void,
+    delivery: TriggerRequest | TrustedEvent,
+    trusted: boolean,
+    send: SendReply,
     trace: DeliveryTrace | undefined,
+    env: DispatchEnv,
   ): void {
     let outcome: TriggerReply | Promise<TriggerReply>
     try {
-      outcome = this.#process(request, trace)
+      outcome = trusted
+        ? this.#receiveEvent(delivery as TrustedEvent, trace, env)
+        : this.#process(delivery as TriggerRequest, trace, env)
     } catch (error) {
       this.#refuse(error, send, trace)
       return
@@ -97,28 +133,27 @@ export class DeliveryPipeline {
       )
   }
 
-  #refuse(error: unknown, send: (reply: TriggerReply) => void, trace: DeliveryTrace | undefined): void {
+  #refuse(error: unknown, send: SendReply, trace: DeliveryTrace | undefined): void {
     const reply = replyToError(error, this.#refusals)
     if (reply instanceof Promise) reply.then((late) => this.#send(late, send, trace, error))
     else this.#send(reply, send, trace, error)
   }
 
-  #send(
-    reply: TriggerReply,
-    send: (reply: TriggerReply) => void,
-    trace: DeliveryTrace | undefined,
-    error: unknown,
-  ): void {
+  #send(reply: TriggerReply, send: SendReply, trace: DeliveryTrace | undefined, error: unknown): void {
     this.#lifecycle.end()
     try {
-      send(reply)
+      send(reply, error)
     } finally {
       trace?.finish(reply, error)
     }
   }
 
   /** Checks, reads, validates and dispatches one delivery. */
-  #process(request: TriggerRequest, trace: DeliveryTrace | undefined): TriggerReply | Promise<TriggerReply> {
+  #process(
+    request: TriggerRequest,
+    trace: DeliveryTrace | undefined,
+    env: DispatchEnv,
+  ): TriggerReply | Promise<TriggerReply> {
     const receivedAt = new Date()
     if (request.method !== 'POST')
       throw new TriggerError('METHOD_NOT_ALLOWED', 'Triggers are delivered with POST', {
@@ -133,12 +168,12 @@ export class DeliveryPipeline {
     }
     if (verifying)
       return verifying.then(
-        () => this.#admit(request, headers, receivedAt, trace),
+        () => this.#admit(request, headers, receivedAt, trace, env),
         (error: unknown) => {
           throw this.#verifierFailed(error)
         },
       )
-    return this.#admit(request, headers, receivedAt, trace)
+    return this.#admit(request, headers, receivedAt, trace, env)
   }
 
   /**
@@ -164,10 +199,32 @@ export class DeliveryPipeline {
     headers: TriggerHeaders,
     receivedAt: Date,
     trace: DeliveryTrace | undefined,
+    env: DispatchEnv,
   ): TriggerReply | Promise<TriggerReply> {
-    if (!this.#lifecycle.closed) return this.#receive(request, headers, receivedAt, trace)
-    const error = new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
-    throw noteRefusal(error, request.body, request.trigger, receivedAt)
+    if (!this.#lifecycle.closed) return this.#receive(request, headers, receivedAt, trace, env)
+    throw noteRefusal(shuttingDown(), request.body, request.trigger, receivedAt)
+  }
+
+  /**
+   * A trusted event: refused (503, noted for onRejected) after `close()`, its trigger resolved
+   * (for a decision by callback), then parsed, validated and dispatched as any body in memory.
+   */
+  #receiveEvent(
+    event: TrustedEvent,
+    trace: DeliveryTrace | undefined,
+    env: DispatchEnv,
+  ): TriggerReply | Promise<TriggerReply> {
+    const receivedAt = new Date()
+    const asked = event.trigger
+    let named: HandlerEntry | undefined
+    try {
+      if (this.#lifecycle.closed) throw shuttingDown()
+      named = asked ? byCallback(this.#handlers.resolve(asked)) : undefined
+      if (named) trace?.resolved(named)
+    } catch (error) {
+      throw noteRefusal(error, event.payload, asked, receivedAt)
+    }
+    return this.#deliver((event.payload ?? '') as object, named, asked, receivedAt, trace, env, true)
   }
 
   #receive(
@@ -175,6 +232,7 @@ export class DeliveryPipeline {
     headers: TriggerHeaders,
     receivedAt: Date,
     trace: DeliveryTrace | undefined,
+    env: DispatchEnv,
   ): TriggerReply | Promise<TriggerReply> {
     // Every refusal from here on is of an authenticated delivery: noteRefusal() marks it for
     // onRejected with the body as it is at that point (only failures pay for it).
@@ -195,28 +253,34 @@ export class DeliveryPipeline {
     // Node's HTTP parser frames a socket's body by it too, so on a real request they agree.
     if (isBodyStream(body))
       return readBodyStream(body, this.#settings.readLimits, headers['content-length']).then(
-        (bytes) => this.#deliver(bytes, named, asked, receivedAt, trace),
+        (bytes) => this.#deliver(bytes, named, asked, receivedAt, trace, env, false),
         (error: unknown) => {
           throw noteRefusal(error, body, asked, receivedAt)
         },
       )
-    return this.#deliver(body ?? '', named, asked, receivedAt, trace)
+    return this.#deliver(body ?? '', named, asked, receivedAt, trace, env, false)
   }
 
-  /** Parses, validates and dispatches a body in memory (`raw`: as received, for onRejected). */
+  /**
+   * Parses, validates and dispatches a body in memory (`raw`: as received, for onRejected);
+   * `trusted`: a trusted event's, whose handler decides by callback.
+   */
   #deliver(
     raw: Uint8Array | ArrayBuffer | string | object,
     named: HandlerEntry | undefined,
     asked: string | undefined,
     receivedAt: Date,
     trace: DeliveryTrace | undefined,
+    env: DispatchEnv,
+    trusted: boolean,
   ): TriggerReply | Promise<TriggerReply> {
     let invocation: TriggerInvocation | undefined
     try {
       const split = splitMetadata(parseBody(raw, this.#settings.readLimits.limit))
       invocation = split.invocation
       const input = split.input
-      const entry = named ?? this.#handlers.resolveFromMetadata(invocation)
+      let entry = named ?? this.#handlers.resolveFromMetadata(invocation)
+      if (trusted && !named) entry = byCallback(entry)
       if (trace) {
         trace.invoked(invocation)
         if (!named) trace.resolved(entry)
@@ -224,25 +288,23 @@ export class DeliveryPipeline {
       const trigger = entry.trigger
       const payload = entry.parseInput(input)
       const dedupe = this.#settings.dedupe
-      const key = dedupe
-        ? dedupeKey(dedupe.options, trigger, payload, invocation, this.#env.logger)
-        : undefined
+      const key = dedupe ? dedupeKey(dedupe.options, trigger, payload, invocation, env.logger) : undefined
       const queue = this.#settings.queue
       if (queue && goesToQueue(entry)) {
         if (trace) trace.set('queued', true)
-        const delivery = queuedDelivery(entry, input, invocation, receivedAt, key, this.#env)
-        return enqueueDelivery(queue, delivery, entry, this.#env).catch((error: unknown) => {
+        const delivery = queuedDelivery(entry, input, invocation, receivedAt, key, env)
+        return enqueueDelivery(queue, delivery, entry, env).catch((error: unknown) => {
           throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
         })
       }
       if (dedupe === undefined || key === undefined)
-        return dispatch(entry, payload, invocation, receivedAt, this.#env)
+        return dispatch(entry, payload, invocation, receivedAt, env)
       const claim = { store: dedupe.options.store, key, ttlMs: dedupe.ttlMs, timeoutMs: dedupe.timeoutMs }
       // The only error left after the claim is an invalid callback (400), for onRejected.
       const refused = (error: unknown) => {
         throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
       }
-      return dispatchOnce(claim, entry, payload, invocation, receivedAt, this.#env).catch(refused)
+      return dispatchOnce(claim, entry, payload, invocation, receivedAt, env).catch(refused)
     } catch (error) {
       throw noteRefusal(error, raw, asked ?? invocation?.triggerId, receivedAt)
     }
@@ -257,4 +319,8 @@ export class DeliveryPipeline {
     const limit = this.#settings.readLimits.limit
     if (length !== undefined && Number(length) > limit) throw tooLarge(limit)
   }
+}
+
+function shuttingDown(): TriggerError {
+  return new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
 }

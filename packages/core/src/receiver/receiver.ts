@@ -116,6 +116,12 @@ export const replyTo = Symbol('isc-triggers.replyTo')
 /** The receiver's worker side, for {@link queuedDeliveries} (not exported from the package). */
 const workerSide = Symbol('isc-triggers.workerSide')
 
+/**
+ * The receiver's delivery pipeline, for the entry points of settled-delivery.ts (hosts that
+ * freeze after the reply, trusted events); not exported from the package.
+ */
+export const pipelineOf = Symbol('isc-triggers.pipeline')
+
 /** A receiver with the callback entry point. */
 export interface ReplyingReceiver extends TriggerReceiver {
   [replyTo](request: TriggerRequest, send: (reply: TriggerReply) => void): void
@@ -128,6 +134,7 @@ class Receiver implements ReplyingReceiver {
   readonly #pipeline: DeliveryPipeline
   readonly #queue: ReceiverSettings['queue']
   readonly [workerSide]: QueuedDeliveryRunner
+  readonly [pipelineOf]: DeliveryPipeline
 
   constructor(options: TriggerReceiverOptions) {
     const settings = resolveReceiverOptions(options)
@@ -135,6 +142,7 @@ class Receiver implements ReplyingReceiver {
     this.#handlers = new HandlerRegistry(settings.onUnknownTrigger)
     this.#lifecycle = new Lifecycle(settings.logger)
     this.#pipeline = new DeliveryPipeline(settings, this.#handlers, this.#lifecycle)
+    this[pipelineOf] = this.#pipeline
     this.#queue = settings.queue
     this[workerSide] = createQueuedRunner(settings.queue, this.#handlers, this.#pipeline.env)
   }
