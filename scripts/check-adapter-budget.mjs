@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-const budgets = { express: 60, koa: 80, nestjs: 250, fastify: 80 }
+const budgets = { express: 60, koa: 80, nestjs: 250, fastify: 80, 'aws-lambda': 80 }
 let failed = false
 for (const [name, budget] of Object.entries(budgets)) {
   const dir = join(import.meta.dirname, '..', 'packages', name, 'src')

@@ -1,0 +1,204 @@
+import {
+  createTriggerReceiver,
+  isTriggerError,
+  type TriggerContext,
+  type TriggerReceiver,
+  type TriggerReceiverOptions,
+  type TriggerRejection,
+} from '@isc-triggers/core'
+import { type FakeIsc, startFakeIsc } from '@isc-triggers/testing'
+import {
+  DECISION,
+  DECISION_WITH_EXTRA,
+  INVOCATION_SECRET,
+  identityCreatedSample,
+  preApprovalSample,
+  TEST_TOKEN,
+} from '@isc-triggers-internal/test-utils'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { toEventBridgeHandler } from './index.js'
+import { iscEvent } from './testing/events.test-helper.js'
+
+// toEventBridgeHandler with events shaped as ISC's EVENTBRIDGE subscriptions put them on the
+// partner event bus. The receiver requires a bearer token, which an event never carries: the
+// handler must not apply HTTP auth. A fake ISC receives the callbacks.
+
+const PRE_APPROVAL = 'idn:access-request-pre-approval'
+const receivers: TriggerReceiver[] = []
+let isc: FakeIsc
+let invocations = 0
+
+beforeAll(async () => {
+  isc = await startFakeIsc()
+})
+afterAll(() => isc.close())
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()))
+})
+
+function setUp(options: Partial<TriggerReceiverOptions> = {}) {
+  const rejections: TriggerRejection[] = []
+  const receiver = createTriggerReceiver({
+    auth: { type: 'bearer', tokens: [TEST_TOKEN] },
+    logger: false,
+    completion: { allowedCallbackOrigins: [isc.origin] },
+    onRejected: (rejection) => void rejections.push(rejection),
+    ...options,
+  })
+  receivers.push(receiver)
+  return { receiver, handler: toEventBridgeHandler(receiver), rejections }
+}
+
+/** A pre-approval payload with the `_metadata` ISC adds, for a new invocation. */
+function invocation(callbackOrigin = isc.origin) {
+  const invocationId = `inv-eb-${++invocations}`
+  const callbackURL = `${callbackOrigin}/beta/trigger-invocations/${invocationId}/complete`
+  const detail = {
+    ...preApprovalSample(),
+    _metadata: {
+      callbackURL,
+      secret: INVOCATION_SECRET,
+      triggerId: PRE_APPROVAL,
+      triggerType: 'requestResponse',
+      responseMode: 'async',
+    },
+  }
+  const completions = () => isc.attempts.filter((attempt) => attempt.invocationId === invocationId)
+  return { invocationId, detail, completions }
+}
+
+describe('toEventBridgeHandler: fire-and-forget', () => {
+  it('runs the handler with the detail (unknown fields kept), without HTTP auth, and resolves', async () => {
+    const { receiver, handler, rejections } = setUp()
+    const seen: { input: unknown; ctx: TriggerContext }[] = []
+    receiver.on('idn:identity-created', async (input, ctx) => void seen.push({ input, ctx }))
+    await expect(handler(iscEvent('idn:identity-created', identityCreatedSample()))).resolves.toBeUndefined()
+    expect(seen.map(({ input }) => input)).toEqual([identityCreatedSample()])
+    expect(seen[0]?.ctx.trigger.id).toBe('idn:identity-created')
+    expect(rejections).toEqual([])
+  })
+
+  it('a handler failure rejects (Lambda retries the event); nothing goes to onRejected', async () => {
+    const { receiver, handler, rejections } = setUp()
+    receiver.on('idn:identity-created', async () => {
+      throw new Error('the directory is down')
+    })
+    const failure = await handler(iscEvent('idn:identity-created', identityCreatedSample())).catch(
+      (error: unknown) => error,
+    )
+    expect(isTriggerError(failure)).toBe(true)
+    expect(failure).toMatchObject({ name: 'TriggerError', code: 'HANDLER_FAILED' })
+    expect((failure as Error).message).not.toContain('directory')
+    expect(rejections).toEqual([])
+  })
+})
+
+describe('toEventBridgeHandler: invalid events resolve (retrying cannot fix them) and reach onRejected', () => {
+  it.each([
+    [
+      'a payload that fails the schema',
+      'idn:identity-created',
+      { ...identityCreatedSample(), identity: { id: 42 } },
+      400,
+      'INVALID_PAYLOAD',
+    ],
+    ['an unknown trigger', 'idn:no-such-trigger', identityCreatedSample(), 404, 'UNKNOWN_TRIGGER'],
+    [
+      'a detail that is not an object',
+      'idn:identity-created',
+      ['not', 'an', 'object'],
+      400,
+      'INVALID_PAYLOAD',
+    ],
+    ['a detail that is not JSON', 'idn:identity-created', '{"identity":', 400, 'INVALID_JSON'],
+    ['no detail', 'idn:identity-created', undefined, 400, 'INVALID_JSON'],
+  ])('%s', async (_name, detailType, detail, status, code) => {
+    const { receiver, handler, rejections } = setUp()
+    const inputs: unknown[] = []
+    receiver.on('idn:identity-created', async (input) => void inputs.push(input))
+    await expect(handler(iscEvent(detailType, detail))).resolves.toBeUndefined()
+    expect(inputs).toEqual([])
+    expect(rejections).toMatchObject([{ trigger: detailType, status, code }])
+    const body = rejections[0]?.body
+    expect(body).toBe(typeof detail === 'string' ? detail : (JSON.stringify(detail) ?? ''))
+  })
+
+  it('without onRejected, the refusal is logged (codes and paths, never values)', async () => {
+    const warnings: unknown[][] = []
+    const logger = { warn: (...args: unknown[]) => void warnings.push(args), error: () => {} }
+    const { receiver, handler } = setUp({ logger, onRejected: undefined })
+    receiver.on('idn:identity-created', async () => {})
+    const detail = { ...identityCreatedSample(), identity: { id: 42, name: 'Ada-3f9e' } }
+    await handler(iscEvent('idn:identity-created', detail))
+    expect(warnings).toHaveLength(1)
+    expect(JSON.stringify(warnings)).toMatch(/400 INVALID_PAYLOAD/)
+    expect(JSON.stringify(warnings)).toContain('identity.id')
+    expect(JSON.stringify(warnings)).not.toContain('Ada-3f9e')
+  })
+
+  it('a callback URL outside the allowlist: refused before the handler runs, nothing sent', async () => {
+    const { receiver, handler, rejections } = setUp()
+    let calls = 0
+    receiver.on(
+      PRE_APPROVAL,
+      () => {
+        calls++
+        return DECISION
+      },
+      { mode: 'async' },
+    )
+    const { detail } = invocation('https://attacker.example')
+    await expect(handler(iscEvent(PRE_APPROVAL, detail))).resolves.toBeUndefined()
+    expect(calls).toBe(0)
+    expect(rejections).toMatchObject([{ trigger: PRE_APPROVAL, status: 400, code: 'INVALID_CALLBACK' }])
+  })
+})
+
+describe('toEventBridgeHandler: request-response decides through the completion client', () => {
+  it.each([
+    ['ASYNC', { mode: 'async' }],
+    ['SYNC (no reply over EventBridge: by callback too)', { mode: 'sync' }],
+    ['DYNAMIC (by callback too)', { mode: 'dynamic' }],
+  ] as const)(
+    '%s: { secret, output } reaches the callback before the handler resolves',
+    async (_name, options) => {
+      const { receiver, handler } = setUp()
+      const seen: TriggerContext[] = []
+      receiver.on(
+        PRE_APPROVAL,
+        async (_input, ctx) => {
+          seen.push(ctx)
+          return DECISION_WITH_EXTRA
+        },
+        options,
+      )
+      const { invocationId, detail, completions } = invocation()
+      await handler(iscEvent(PRE_APPROVAL, detail))
+      expect(completions()).toMatchObject([
+        { status: 204, body: { secret: INVOCATION_SECRET, output: DECISION } },
+      ])
+      expect(seen[0]?.invocation).toMatchObject({ invocationId, secret: INVOCATION_SECRET })
+    },
+  )
+
+  it('a failing handler rejects without completing the invocation; the retry decides', async () => {
+    const { receiver, handler } = setUp()
+    let calls = 0
+    receiver.on(
+      PRE_APPROVAL,
+      async () => {
+        if (++calls === 1) throw new Error('policy service unavailable')
+        return DECISION
+      },
+      { mode: 'async' },
+    )
+    const { detail, completions } = invocation()
+    const event = iscEvent(PRE_APPROVAL, detail)
+    await expect(handler(event)).rejects.toMatchObject({ code: 'HANDLER_FAILED' })
+    expect(completions()).toEqual([])
+    await expect(handler(event)).resolves.toBeUndefined() // Lambda's retry of the same event
+    expect(completions()).toMatchObject([
+      { status: 204, body: { secret: INVOCATION_SECRET, output: DECISION } },
+    ])
+  })
+})

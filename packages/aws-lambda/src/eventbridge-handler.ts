@@ -1,0 +1,34 @@
+import type { TriggerReceiver } from '@isc-triggers/core'
+import { handleTrustedEvent } from '@isc-triggers/core/node'
+import type { EventBridgeEvent } from 'aws-lambda'
+
+/**
+ * The handler {@link toEventBridgeHandler} makes: resolves when the event is done with (handled or
+ * refused for good), rejects when a retry may succeed.
+ *
+ * @example
+ * export const handler: EventBridgeTriggerHandler = toEventBridgeHandler(receiver)
+ */
+export type EventBridgeTriggerHandler = (event: EventBridgeEvent<string, unknown>) => Promise<void>
+
+/**
+ * A Lambda handler for ISC's EVENTBRIDGE subscriptions: an event's `detail-type` is the trigger id
+ * and its `detail` the payload, `_metadata` included. The receiver's `auth` does not apply (IAM
+ * guards the event bus); everything else is as for an HTTP delivery: validation, the handler,
+ * `onRejected`, hooks and `close()`. A request-response handler of any mode decides by callback
+ * (`{ secret, output }` to `_metadata.callbackURL`), since an event has no reply.
+ *
+ * The promise resolves once the handler ran and any decision was sent, or once an invalid event
+ * (unknown trigger, malformed or off-schema payload) was handed to `onRejected` (or logged):
+ * retrying cannot fix it. It rejects when trying again may succeed (the handler failed, the queue
+ * could not store the event, the receiver is closing), so Lambda retries the event and, after
+ * the last retry, sends it to the function's on-failure destination.
+ *
+ * @example
+ * const receiver = createTriggerReceiver({ auth: { type: 'none' }, completion: { clientId, clientSecret } })
+ * receiver.on('idn:identity-created', async (input) => console.log(input.identity.name))
+ * export const handler = toEventBridgeHandler(receiver)
+ */
+export function toEventBridgeHandler(receiver: TriggerReceiver): EventBridgeTriggerHandler {
+  return (event) => handleTrustedEvent(receiver, { trigger: event['detail-type'], payload: event.detail })
+}

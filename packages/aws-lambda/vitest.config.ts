@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config'
+import { shared } from '../../vitest.shared.js'
+
+export default defineProject({
+  ...shared,
+  test: { name: 'aws-lambda', include: ['src/**/*.test.ts'] },
+})
