@@ -4,7 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-const budgets = { express: 60, koa: 80, nestjs: 250, fastify: 80, 'aws-lambda': 80 }
+// nestjs: 250 for the Express platform (its body-first placement is 53 of them), +35 since it also
+// runs on Fastify (a route hook before Fastify's parser, ~40 lines) and resolves request-scoped and
+// transient @OnTrigger providers per delivery (~10 lines); neither decides a status or parses JSON.
+const budgets = { express: 60, koa: 80, nestjs: 285, fastify: 80, 'aws-lambda': 80 }
 let failed = false
 for (const [name, budget] of Object.entries(budgets)) {
   const dir = join(import.meta.dirname, '..', 'packages', name, 'src')

@@ -22,20 +22,30 @@ import {
   type NestInterceptor,
   Res,
 } from '@nestjs/common'
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify'
 import { Test } from '@nestjs/testing'
-import type { Response } from 'express'
 import { map } from 'rxjs'
 import { TriggersModule } from './triggers.module.js'
 
-@Controller()
-class FallbackController {
-  @All('*path')
-  fallback(@Res() res: Response) {
-    res.status(FALLTHROUGH_STATUS).json({})
-  }
+/** What both platforms' responses have in common (Express's `res`, Fastify's reply). */
+interface PlatformResponse {
+  status(code: number): { send(body: object): unknown }
 }
-@Module({ controllers: [FallbackController] })
-class FallbackModule {}
+
+/** The app's own catch-all route (a wildcard as each platform's router writes it). */
+function fallbackModule(wildcard: string) {
+  @Controller()
+  class FallbackController {
+    @All(wildcard)
+    fallback(@Res() res: PlatformResponse) {
+      res.status(FALLTHROUGH_STATUS).send({})
+    }
+  }
+  @Module({ controllers: [FallbackController] })
+  class FallbackModule {}
+  return FallbackModule
+}
+const wildcards = { express: '*path', fastify: '*' }
 
 /** What a user's app may install globally; none of it may change the receiver's answers. */
 class AllowAllGuard implements CanActivate {
@@ -51,11 +61,14 @@ class WrapInterceptor implements NestInterceptor {
 @Catch()
 class RewriteErrorsFilter implements ExceptionFilter {
   catch(_exception: unknown, host: ArgumentsHost) {
-    host.switchToHttp().getResponse<Response>().status(418).json({ rewritten: true })
+    host.switchToHttp().getResponse<PlatformResponse>().status(418).send({ rewritten: true })
   }
 }
 
 interface AppOptions {
+  platform: 'express' | 'fastify'
+  /** Fastify's router option: `<path>/<trigger>/` reaches the module only with it. */
+  ignoreTrailingSlash?: boolean
   rawBody?: boolean
   prefix?: string
   userGlobals?: boolean
@@ -63,12 +76,19 @@ interface AppOptions {
 
 async function nestHarness(receiver: TriggerReceiver, options: AppOptions): Promise<Harness> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TriggersModule.forRoot({ receiver, path: MOUNT.slice(1) }), FallbackModule],
+    imports: [
+      TriggersModule.forRoot({ receiver, path: MOUNT.slice(1) }),
+      fallbackModule(wildcards[options.platform]),
+    ],
   }).compile()
-  const app: INestApplication = moduleRef.createNestApplication({
-    rawBody: options.rawBody ?? false,
-    logger: false,
-  })
+  const appOptions = { rawBody: options.rawBody ?? false, logger: false as const }
+  const app: INestApplication =
+    options.platform === 'fastify'
+      ? moduleRef.createNestApplication<NestFastifyApplication>(
+          new FastifyAdapter({ ignoreTrailingSlash: options.ignoreTrailingSlash ?? false }),
+          appOptions,
+        )
+      : moduleRef.createNestApplication(appOptions)
   if (options.prefix) app.setGlobalPrefix(options.prefix)
   if (options.userGlobals) {
     app.useGlobalGuards(new AllowAllGuard())
@@ -76,6 +96,8 @@ async function nestHarness(receiver: TriggerReceiver, options: AppOptions): Prom
     app.useGlobalFilters(new RewriteErrorsFilter())
   }
   await app.init()
+  if (options.platform === 'fastify')
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready()
   const http = httpHarness(app.getHttpServer(), () => app.close())
   if (!options.prefix) return http
   // Under a global prefix every route moves, the trigger route and the app's own alike.
@@ -85,18 +107,37 @@ async function nestHarness(receiver: TriggerReceiver, options: AppOptions): Prom
   }
 }
 
-runAdapterContract('nestjs, default body parser', (receiver) => nestHarness(receiver, {}), {
-  passThrough: true,
-})
-runAdapterContract('nestjs, rawBody: true', (receiver) => nestHarness(receiver, { rawBody: true }), {
-  passThrough: true,
-})
-runAdapterContract('nestjs, global prefix', (receiver) => nestHarness(receiver, { prefix: 'api' }), {
-  passThrough: true,
-})
-runAdapterContract("nestjs, with a user's global guard, interceptor and exception filter", (receiver) =>
-  nestHarness(receiver, { rawBody: true, userGlobals: true }),
-)
+// Fastify routes a path with a trailing slash to another route (here the app's catch-all) unless
+// the adapter is created with `ignoreTrailingSlash: true`, as Express's router does by default.
+const trailingSlash = {
+  'the full trigger id in the path with a raw colon':
+    "Fastify's router, before the module: without ignoreTrailingSlash, `/isc/triggers/<trigger>/` is another route",
+}
+const skipsOn = { express: {}, fastify: trailingSlash }
 
-// The module reads deliveries before Nest's body parser: the properties hold as for every adapter.
-runReceiverProperties('nestjs, default body parser', (receiver) => nestHarness(receiver, {}))
+for (const platform of ['express', 'fastify'] as const) {
+  const name = `nestjs on ${platform}`
+  const skip = skipsOn[platform]
+  runAdapterContract(`${name}, default body parser`, (receiver) => nestHarness(receiver, { platform }), {
+    passThrough: true,
+    skip,
+  })
+  runAdapterContract(
+    `${name}, rawBody: true${platform === 'fastify' ? ', ignoreTrailingSlash: true' : ''}`,
+    (receiver) => nestHarness(receiver, { platform, rawBody: true, ignoreTrailingSlash: true }),
+    { passThrough: true },
+  )
+  runAdapterContract(
+    `${name}, global prefix`,
+    (receiver) => nestHarness(receiver, { platform, prefix: 'api' }),
+    { passThrough: true, skip },
+  )
+  runAdapterContract(
+    `${name}, with a user's global guard, interceptor and exception filter`,
+    (receiver) => nestHarness(receiver, { platform, rawBody: true, userGlobals: true }),
+    { skip },
+  )
+
+  // The module reads deliveries before the platform's body parser: the properties hold as for every adapter.
+  runReceiverProperties(`${name}, default body parser`, (receiver) => nestHarness(receiver, { platform }))
+}

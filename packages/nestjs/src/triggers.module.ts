@@ -5,6 +5,7 @@ import { readBeforeBodyParsers } from './triggers.body-first.js'
 import { TRIGGER_RECEIVER } from './triggers.constants.js'
 import { TriggersController } from './triggers.controller.js'
 import { TriggersExplorer } from './triggers.explorer.js'
+import { answerBeforeFastifyParses } from './triggers.fastify.js'
 import { TriggersGuard } from './triggers.guard.js'
 import {
   ConfigurableModuleClass,
@@ -13,8 +14,8 @@ import {
 } from './triggers.module-definition.js'
 
 /**
- * Receives ISC triggers in a Nest application (Express platform): POST `<path>/<trigger>` under the
- * global prefix, handled by `@OnTrigger()` methods of any provider.
+ * Receives ISC triggers in a Nest application (Express or Fastify platform): POST `<path>/<trigger>`
+ * under the global prefix, handled by `@OnTrigger()` methods of any provider.
  *
  * `forRoot(options)` takes the options now; `forRootAsync({ useFactory, inject, imports, path })`
  * takes them from a factory. `path` (default `isc/triggers`) is given to either method directly,
@@ -50,7 +51,16 @@ export class TriggersModule extends ConfigurableModuleClass implements OnModuleI
     super()
   }
 
-  /** Routes are registered by now: deliveries are read before Nest's body parser (see readBeforeBodyParsers). */
+  /**
+   * Nest calls it (as `NestModule.configure`) before it registers routes: on Fastify, deliveries are
+   * then read before Fastify's parser (answerBeforeFastifyParses).
+   */
+  configure(): void {
+    const adapter = this.adapterHost.httpAdapter
+    if (adapter?.getType() === 'fastify') answerBeforeFastifyParses(adapter.getInstance(), this.receiver)
+  }
+
+  /** Routes are registered by now: on Express, deliveries are read before Nest's body parser (readBeforeBodyParsers). */
   onModuleInit(): void {
     readBeforeBodyParsers(this.adapterHost.httpAdapter?.getInstance(), this.receiver)
   }
