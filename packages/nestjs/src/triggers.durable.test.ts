@@ -13,8 +13,9 @@ import {
   Injectable,
   Module,
   type OnApplicationBootstrap,
+  Scope,
 } from '@nestjs/common'
-import { NestFactory } from '@nestjs/core'
+import { NestFactory, REQUEST } from '@nestjs/core'
 import { Queue } from 'bullmq'
 import request from 'supertest'
 import { afterEach, beforeEach, expect, it } from 'vitest'
@@ -65,6 +66,22 @@ class Handlers {
   }
 }
 
+/** A request-scoped provider: a new instance for each job a worker runs, REQUEST = the job's delivery context. */
+let scopedInstances = 0
+@Injectable({ scope: Scope.REQUEST })
+class ScopedHandlers {
+  readonly serial = ++scopedInstances
+  constructor(
+    @Inject(ROLE) private readonly role: string,
+    @Inject(REQUEST) private readonly ctx: TriggerContext,
+  ) {}
+
+  @OnTrigger('idn:identity-deleted')
+  deleted(input: TriggerInput<'idn:identity-deleted'>, ctx: TriggerContext) {
+    ran.push(`${this.role} scoped ${input.identity.id} REQUEST is ctx: ${this.ctx === ctx}`)
+  }
+}
+
 /** The README's worker in the web application: started at bootstrap, closed before the receiver. */
 @Injectable()
 class TriggerWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -99,7 +116,7 @@ describeWithRedis('TriggersModule with a queue (durable delivery on BullMQ)', ()
       imports: [
         factory ? TriggersModule.forRootAsync({ useFactory: options }) : TriggersModule.forRoot(options()),
       ],
-      providers: [Handlers, { provide: ROLE, useValue: role }, ...(extra as never[])],
+      providers: [Handlers, ScopedHandlers, { provide: ROLE, useValue: role }, ...(extra as never[])],
     }
   }
 
@@ -177,6 +194,24 @@ describeWithRedis('TriggersModule with a queue (durable delivery on BullMQ)', ()
     await workerProcess()
     await expect.poll(() => ran, { timeout: 30_000 }).toEqual([`worker welcome ${input.identity.id}`])
     await expect.poll(async () => (await jobCounts()).completed, { timeout: 30_000 }).toBe(1)
+  })
+
+  it('a request-scoped @OnTrigger provider runs in the worker process, a new instance for each job', async () => {
+    const web = await webApp(appModule('web'))
+    const ids = ['deleted-1', 'deleted-2']
+    for (const id of ids) {
+      const input = sampleInput('idn:identity-deleted')
+      await request(web.getHttpServer())
+        .post('/isc/triggers/identity-deleted')
+        .set('authorization', bearer(TEST_TOKEN))
+        .send({ ...input, identity: { ...input.identity, id } })
+        .expect(200, {})
+    }
+    const before = scopedInstances
+    await workerProcess()
+    await expect.poll(() => ran.length, { timeout: 30_000 }).toBe(2)
+    expect([...ran].sort()).toEqual(ids.map((id) => `worker scoped ${id} REQUEST is ctx: true`))
+    expect(scopedInstances - before).toBe(2)
   })
 
   it('ASYNC (forRootAsync): the web app answers 200 {}; the worker process decides and completes at the fake ISC', async () => {

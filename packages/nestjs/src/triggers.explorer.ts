@@ -1,11 +1,17 @@
 import { type AnyTrigger, TriggerConfigError, type TriggerReceiver } from '@isc-triggers/core'
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common'
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core'
+import { Inject, Injectable, type InjectionToken, type OnModuleInit } from '@nestjs/common'
+import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core'
 import { TRIGGER_HANDLER_METADATA, TRIGGER_RECEIVER } from './triggers.constants.js'
 import type { TriggerHandlerMetadata } from './triggers.decorators.js'
 import { MODULE_OPTIONS_TOKEN, type TriggersModuleOptions } from './triggers.module-definition.js'
 
-/** Finds `@OnTrigger()` methods on every provider at bootstrap and registers them with the receiver. */
+type Method = (input: unknown, ctx: unknown) => unknown
+
+/**
+ * Finds `@OnTrigger()` methods on every provider at bootstrap and registers them with the receiver.
+ * A provider that is request-scoped, transient, or depends on one is resolved anew for each
+ * delivery, in a context of its own whose `REQUEST` is the delivery's `TriggerContext`.
+ */
 @Injectable()
 export class TriggersExplorer implements OnModuleInit {
   constructor(
@@ -14,15 +20,16 @@ export class TriggersExplorer implements OnModuleInit {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TRIGGER_RECEIVER) private readonly receiver: TriggerReceiver,
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: TriggersModuleOptions,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
     const handled = new Set<string>()
     for (const wrapper of this.discovery.getProviders()) {
       const instance: Record<string, unknown> | undefined = wrapper.instance
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue
+      if (!instance || typeof instance !== 'object') continue
       for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const method = instance[name] as (...args: unknown[]) => unknown
+        const method = instance[name] as Method
         const metadata = this.reflector.get<TriggerHandlerMetadata | undefined>(
           TRIGGER_HANDLER_METADATA,
           method,
@@ -32,11 +39,11 @@ export class TriggersExplorer implements OnModuleInit {
           typeof metadata.trigger === 'string' ? metadata.trigger : (metadata.trigger as AnyTrigger).id,
         )
         // A second handler for one trigger throws here: the application fails to start, saying which.
-        this.receiver.on(
-          metadata.trigger as never,
-          ((input: unknown, ctx: unknown) => method.call(instance, input, ctx)) as never,
-          metadata.options as never,
-        )
+        const handler =
+          wrapper.isDependencyTreeStatic() && !wrapper.isTransient
+            ? (input: unknown, ctx: unknown) => method.call(instance, input, ctx)
+            : this.perDelivery(wrapper.token, name)
+        this.receiver.on(metadata.trigger as never, handler as never, metadata.options as never)
       }
     }
     const missing = (this.options.requireHandlers ?? []).filter((id) => !handled.has(id))
@@ -44,5 +51,15 @@ export class TriggersExplorer implements OnModuleInit {
       throw new TriggerConfigError(
         `TriggersModule: no @OnTrigger() handler for ${missing.join(', ')} (requireHandlers)`,
       )
+  }
+
+  /** The handler of a scoped provider: a new instance for each delivery (request-scoped dependencies too). */
+  private perDelivery(token: InjectionToken, name: string): Method {
+    return async (input, ctx) => {
+      const contextId = ContextIdFactory.create()
+      this.moduleRef.registerRequestByContextId(ctx, contextId)
+      const instance = await this.moduleRef.resolve(token, contextId, { strict: false })
+      return (instance[name] as Method).call(instance, input, ctx)
+    }
   }
 }
