@@ -3,7 +3,8 @@
 // publish it, installs the tarballs with npm into one project outside the workspace holding a
 // CommonJS and an ESM consumer, type-checks each consumer (CommonJS with
 // legacy node10 resolution, ESM with nodenext), and runs an Express app from each that
-// receives a delivery over HTTP. Needs `pnpm build` first. Exits non-zero on any failure.
+// receives a delivery over HTTP, then Fastify, AWS Lambda, OpenTelemetry, BullMQ (with REDIS_URL)
+// and, in CommonJS, NestJS on Express and on Fastify (also under Jest) and Koa. Needs `pnpm build` first. Exits non-zero on any failure.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -94,6 +95,37 @@ receiver.handle({ method: 'POST', headers: { 'content-type': 'application/json' 
 })
 `
 
+// Fastify and AWS Lambda: a Fastify app with the plugin over HTTP, an HTTP API (v2) event through
+// toLambdaHandler, and an ISC EventBridge event through toEventBridgeHandler.
+const reach = (load) => `${load}
+const token = 'consumer-token'
+const seen = []
+const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: [token] }, logger: false })
+receiver.on('idn:identity-created', (input) => { seen.push(input.identity.name) })
+const body = JSON.stringify(sampleInput('idn:identity-created'))
+async function main() {
+  const app = Fastify()
+  await app.register(triggersPlugin, { receiver, prefix: '/isc/triggers' })
+  const base = (await app.listen({ port: 0, host: '127.0.0.1' })) + '/isc/triggers/identity-created'
+  const post = (auth) => fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body })
+  const fastify = [(await post('Bearer ' + token)).status, (await post('Bearer wrong')).status]
+  await app.close()
+  const lambdaReceiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: [token] }, logger: false })
+  lambdaReceiver.on('idn:identity-created', (input) => { seen.push(input.identity.name) })
+  const http = toLambdaHandler(lambdaReceiver, { path: '/isc/triggers' })
+  const lambda = await http({ version: '2.0', routeKey: '$default', rawPath: '/isc/triggers/identity-created', rawQueryString: '',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+    requestContext: { http: { method: 'POST', path: '/isc/triggers/identity-created' }, stage: '$default' },
+    body: Buffer.from(body).toString('base64'), isBase64Encoded: true })
+  await toEventBridgeHandler(lambdaReceiver)({ version: '0', id: 'e1', 'detail-type': 'idn:identity-created', source: 'aws.partner/sailpoint.com/t/idn/identity-created',
+    account: '1', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: JSON.parse(body) })
+  const fine = fastify[0] === 200 && fastify[1] === 401 && lambda.statusCode === 200 && seen.length === 3
+  console.log(fine ? 'fastify + aws-lambda OK' : 'fastify + aws-lambda FAILED', JSON.stringify({ fastify, lambda: lambda.statusCode, seen }))
+  process.exitCode = fine ? 0 : 1
+}
+main().catch((error) => { console.error(error); process.exitCode = 1 })
+`
+
 const frameworks = {
   koa: '3.3.0',
   '@koa/router': '15.7.0',
@@ -102,6 +134,8 @@ const frameworks = {
   '@nestjs/platform-express': '11.2.10',
   'reflect-metadata': '0.2.2',
   rxjs: '7.8.2',
+  fastify: '5.12.8',
+  '@nestjs/platform-fastify': '11.2.8',
 }
 
 // A Nest application in plain CommonJS (Nest's default), decorators applied by hand, and a Koa
@@ -122,7 +156,7 @@ const send = (url, trigger, payload, secret = token) => fetch(url + trigger, {
   method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + secret }, body: JSON.stringify(payload),
 })
 
-async function nest() {
+async function nest(platform) {
   const seen = []
   class Handlers {
     welcome(input) { seen.push(input.identity.name) }
@@ -133,7 +167,10 @@ async function nest() {
   Injectable()(Handlers)
   class AppModule {}
   Module({ imports: [TriggersModule.forRoot({ auth, logger: false })], providers: [Handlers] })(AppModule)
-  const app = await NestFactory.create(AppModule, { logger: false, rawBody: true })
+  const options = { logger: false, rawBody: true }
+  const app = await (platform === 'fastify'
+    ? NestFactory.create(AppModule, new (require('@nestjs/platform-fastify').FastifyAdapter)(), options)
+    : NestFactory.create(AppModule, options))
   app.setGlobalPrefix('api')
   await app.listen(0, '127.0.0.1')
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1') + '/api/isc/triggers/'
@@ -164,16 +201,17 @@ module.exports = { nest, koa }
 `
 
 const nestScript = `const { nest, koa } = require('./frameworks.cjs')
-Promise.all([nest(), koa()]).then(([n, k]) => {
-  const fine = n.ok === 200 && n.denied === 401 && n.approved === true && n.seen[0] === 'Ada Lovelace' && k.ok === 200 && k.seen.length === 1
-  console.log(fine ? 'nest + koa (CommonJS) OK' : 'nest + koa FAILED', JSON.stringify({ n, k }))
+Promise.all([nest('express'), nest('fastify'), koa()]).then(([n, f, k]) => {
+  const nestFine = (r) => r.ok === 200 && r.denied === 401 && r.approved === true && r.seen[0] === 'Ada Lovelace'
+  const fine = nestFine(n) && nestFine(f) && k.ok === 200 && k.seen.length === 1
+  console.log(fine ? 'nest (Express and Fastify) + koa (CommonJS) OK' : 'nest + koa FAILED', JSON.stringify({ n, f, k }))
   process.exitCode = fine ? 0 : 1
 })
 `
 
 const jestTest = `const { nest, koa } = require('./frameworks.cjs')
 test('a CommonJS Nest app receives triggers through @isc-triggers/nestjs', async () => {
-  expect(await nest()).toEqual({ ok: 200, denied: 401, approved: true, seen: ['Ada Lovelace'] })
+  expect(await nest('express')).toEqual({ ok: 200, denied: 401, approved: true, seen: ['Ada Lovelace'] })
 })
 test('a Koa route receives triggers through @isc-triggers/koa', async () => {
   expect(await koa()).toEqual({ ok: 200, seen: ['Ada Lovelace'] })
@@ -212,7 +250,15 @@ const server = app.listen(0, '127.0.0.1', async () => {
 })
 `
 
+const reachTypes = [
+  "import { toEventBridgeHandler, toLambdaHandler } from '@isc-triggers/aws-lambda'",
+  "import { triggersPlugin } from '@isc-triggers/fastify'",
+  "import Fastify from 'fastify'",
+  "import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeHandler, Handler } from 'aws-lambda'",
+].join('\n')
+
 const typeCheck = (importLine) => `${importLine}
+${reachTypes}
 const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens: ['t'] } })
 receiver.on('idn:identity-created', (input) => { const name: string = input.identity.name; void name })
 const sample: string = sampleInput('idn:identity-created').identity.name
@@ -226,6 +272,10 @@ const queued = createTriggerReceiver({ auth: { type: 'none' }, queue: bullmqQueu
 queued.on('idn:identity-created', () => {}, { queue: false })
 const worker = startTriggerWorker(queued, { concurrency: 2 })
 void worker.close
+const lambda: Handler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = toLambdaHandler(receiver, { path: '/isc/triggers' })
+const events: EventBridgeHandler<string, unknown, void> = toEventBridgeHandler(receiver)
+void lambda, events
+void Fastify().register(triggersPlugin, { receiver, prefix: '/isc/triggers' })
 export {}
 `
 
@@ -245,12 +295,16 @@ const consumers = [
       'otel.cjs': otel(
         "const { tracingChannel } = require('node:diagnostics_channel')\nconst { context } = require('@opentelemetry/api')\nconst { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks')\nconst { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { instrumentTriggers } = require('@isc-triggers/otel')\nconst { sampleInput } = require('@isc-triggers/testing')",
       ),
+      'reach.cjs': reach(
+        "const Fastify = require('fastify')\nconst { createTriggerReceiver } = require('@isc-triggers/core')\nconst { triggersPlugin } = require('@isc-triggers/fastify')\nconst { toEventBridgeHandler, toLambdaHandler } = require('@isc-triggers/aws-lambda')\nconst { sampleInput } = require('@isc-triggers/testing')",
+      ),
       'durable.cjs': durable(
         "const { createTriggerReceiver } = require('@isc-triggers/core')\nconst { bullmqQueue, startTriggerWorker } = require('@isc-triggers/bullmq')\nconst { sampleInput } = require('@isc-triggers/testing')",
       ),
     },
     after: [
       [process.execPath, 'otel.cjs'],
+      [process.execPath, 'reach.cjs'],
       [process.execPath, 'durable.cjs'],
       [process.execPath, 'nest.cjs'],
       [process.execPath, 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/frameworks.test.cjs'],
@@ -272,12 +326,16 @@ const consumers = [
       'otel.mjs': otel(
         "import { tracingChannel } from 'node:diagnostics_channel'\nimport { context } from '@opentelemetry/api'\nimport { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'\nimport { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { instrumentTriggers } from '@isc-triggers/otel'\nimport { sampleInput } from '@isc-triggers/testing'",
       ),
+      'reach.mjs': reach(
+        "import Fastify from 'fastify'\nimport { createTriggerReceiver } from '@isc-triggers/core'\nimport { triggersPlugin } from '@isc-triggers/fastify'\nimport { toEventBridgeHandler, toLambdaHandler } from '@isc-triggers/aws-lambda'\nimport { sampleInput } from '@isc-triggers/testing'",
+      ),
       'durable.mjs': durable(
         "import { createTriggerReceiver } from '@isc-triggers/core'\nimport { bullmqQueue, startTriggerWorker } from '@isc-triggers/bullmq'\nimport { sampleInput } from '@isc-triggers/testing'",
       ),
     },
     after: [
       [process.execPath, 'otel.mjs'],
+      [process.execPath, 'reach.mjs'],
       [process.execPath, 'durable.mjs'],
     ],
     ts: typeCheck(
@@ -290,18 +348,19 @@ try {
   mkdirSync(tarballs)
   // pnpm pack rewrites workspace:/catalog: ranges and applies publishConfig, as publishing does.
   // The packs run side by side (each is mostly waiting on pnpm's start-up).
-  const packages = ['core', 'express', 'koa', 'nestjs', 'testing', 'bullmq', 'otel']
+  const packages = ['core', 'express', 'koa', 'nestjs', 'testing', 'bullmq', 'otel', 'fastify', 'aws-lambda']
   await Promise.all(
     packages.map((pkg) =>
       runAsync('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', pkg)),
     ),
   )
-  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz, bullmqTgz, otelTgz] = packages.map((pkg) =>
-    join(
-      tarballs,
-      readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
-    ),
-  )
+  const [coreTgz, expressTgz, koaTgz, nestjsTgz, testingTgz, bullmqTgz, otelTgz, fastifyTgz, lambdaTgz] =
+    packages.map((pkg) =>
+      join(
+        tarballs,
+        readdirSync(tarballs).find((file) => file.startsWith(`isc-triggers-${pkg}-`)),
+      ),
+    )
   // One project holds both consumers (one npm install): every program file says its module system
   // by extension (.cjs, .mjs), and each type check has its own tsconfig (CommonJS with node10
   // resolution on a .ts file, ESM with nodenext on a .mts file).
@@ -321,6 +380,8 @@ try {
         '@isc-triggers/nestjs': `file:${nestjsTgz}`,
         '@isc-triggers/bullmq': `file:${bullmqTgz}`,
         '@isc-triggers/otel': `file:${otelTgz}`,
+        '@isc-triggers/fastify': `file:${fastifyTgz}`,
+        '@isc-triggers/aws-lambda': `file:${lambdaTgz}`,
         '@opentelemetry/api': versions['@opentelemetry/api'],
         '@opentelemetry/sdk-trace-base': versions['@opentelemetry/sdk-trace-base'],
         '@opentelemetry/context-async-hooks': versions['@opentelemetry/context-async-hooks'],
