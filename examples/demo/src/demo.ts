@@ -1,4 +1,4 @@
-// `pnpm demo`: starts each example service as its own process (Express, Koa, NestJS), delivers
+// `pnpm demo`: starts each example service as its own process (Express, Koa, Fastify, NestJS), delivers
 // triggers to them the way ISC does (POST, JSON body, the subscription's bearer token in
 // Authorization), prints what happened, and exits non-zero if any reply was not the expected one
 // or a handler did not run.
@@ -27,6 +27,8 @@ interface Delivery {
   trigger: string
   what: string
   body: unknown
+  /** Sent as it is instead of `body` as JSON (a body the receiver must refuse). */
+  raw?: string
   token?: string
   status: number
   check?: (reply: unknown) => boolean
@@ -115,6 +117,33 @@ const services: Service[] = [
     logged: ['Workday HR Success', 'Ada Lovelace moved from Research to Engineering'],
   },
   {
+    name: 'fastify',
+    args: tsx('examples/fastify/src/main.ts'),
+    deliveries: [
+      {
+        trigger: 'identity-deleted',
+        what: 'fire-and-forget (plugin)',
+        body: sampleInput('idn:identity-deleted'),
+        status: 200,
+      },
+      {
+        trigger: 'identity-deleted',
+        what: 'malformed JSON',
+        body: undefined,
+        raw: '{"identity":',
+        status: 400,
+      },
+      {
+        trigger: 'access-request-pre-approval',
+        what: 'SYNC decision',
+        body: accessRequest('Prod Admin'),
+        status: 200,
+        check: has('approved', false),
+      },
+    ],
+    logged: ['offboard Ada Lovelace', 'ar-prod-admin denied'],
+  },
+  {
     name: 'nestjs',
     args: [example('examples/nestjs/dist/main.js')],
     deliveries: [
@@ -166,7 +195,7 @@ async function deliver(base: string, delivery: Delivery) {
   const response = await fetch(`${base}/${delivery.trigger}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${delivery.token ?? token}` },
-    body: JSON.stringify(delivery.body),
+    body: delivery.raw ?? JSON.stringify(delivery.body),
   })
   const text = await response.text()
   const ms = performance.now() - started
@@ -270,7 +299,9 @@ async function catalogTour(): Promise<number> {
 
 async function main() {
   let failures = 0
-  console.log('Starting the example services (examples/express, examples/koa, examples/nestjs) ...\n')
+  console.log(
+    'Starting the example services (examples/express, examples/koa, examples/fastify, examples/nestjs) ...\n',
+  )
   console.log(row(['service', 'trigger', 'case', 'status', 'latency', 'reply', 'ok']))
   const logsOf: [string, string[]][] = []
   for (const service of services) {
