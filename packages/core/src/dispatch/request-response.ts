@@ -105,7 +105,10 @@ export async function decide(
 /**
  * Sends a decision and logs an outcome other than `completed`. The run itself is what close()
  * stops (no AbortSignal per callback), and this is a promise chain rather than an async frame: it
- * waits for as long as the callback retries, so it holds as little as it can.
+ * waits for as long as the callback retries, so it holds as little as it can. A run close() stopped
+ * (`abandoned`) sent nothing ISC accepted: for a delivery its transport redelivers, that is a
+ * failure the redelivery can mend, so `failed` is told (dedupe gives the claim back) and so is
+ * `env.redelivers`.
  */
 function send(
   trigger: RequestResponseTrigger,
@@ -113,6 +116,7 @@ function send(
   result: CompletionResult,
   deadline: number,
   env: DispatchEnv,
+  failed: () => void,
 ): Promise<void> {
   // The receiver's client is always made by createCompletionClient (receiver-options.ts).
   const started = (env.completion as StartingCompletionClient)[START_COMPLETION](target, result, deadline)
@@ -123,7 +127,14 @@ function send(
   env.running.add(started)
   return started.report.then((report) => {
     env.running.delete(started)
-    if (report.outcome !== 'completed') notCompleted(trigger, report, env)
+    if (report.outcome === 'completed') return
+    notCompleted(trigger, report, env)
+    if (report.outcome === 'abandoned' && env.redelivers !== undefined) {
+      tellFailed(failed)
+      env.redelivers(
+        new TriggerError('SHUTTING_DOWN', `The receiver closed before the ${trigger.id} decision was sent`),
+      )
+    }
   })
 }
 
@@ -154,7 +165,7 @@ function completeLater(
   const invocation = { invocationId: target.invocationId }
   env.track(
     decide(trigger, work, env, failed, invocation).then((result) =>
-      result === undefined ? undefined : send(trigger, target, result, deadline, env),
+      result === undefined ? undefined : send(trigger, target, result, deadline, env, failed),
     ),
   )
 }

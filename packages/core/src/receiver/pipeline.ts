@@ -60,6 +60,11 @@ export class DeliveryPipeline {
     return this.#env
   }
 
+  /** What a refusal needs (`onRejected`), for a caller that watches one delivery's refusal. */
+  get refusals(): RefusalEnv {
+    return this.#refusals
+  }
+
   constructor(settings: ReceiverSettings, handlers: HandlerRegistry, lifecycle: Lifecycle) {
     this.#settings = settings
     this.#handlers = handlers
@@ -85,14 +90,20 @@ export class DeliveryPipeline {
    * Handles one delivery and passes the reply to `send`: at once when nothing has to wait (a body
    * already read, a handler that returns without a promise), else when it is ready. `send` is
    * called exactly once; a refusal's reply waits for `onRejected` (replyToError never rejects).
-   * `env` is the receiver's own unless a caller watches this delivery's work (settled-delivery.ts).
+   * `env` and `refusals` are the receiver's own unless a caller watches this delivery's work and
+   * its `onRejected` (settled-delivery.ts).
    */
-  answer(request: TriggerRequest, send: SendReply, env: DispatchEnv = this.#env): void {
+  answer(
+    request: TriggerRequest,
+    send: SendReply,
+    env: DispatchEnv = this.#env,
+    refusals: RefusalEnv = this.#refusals,
+  ): void {
     this.#lifecycle.begin()
     // Observed only when someone listens (a channel subscriber, an onDelivery hook).
     const trace = openDeliveryTrace(this.#tell)
-    if (trace === undefined) this.#answer(request, false, send, undefined, env)
-    else trace.run(() => this.#answer(request, false, send, trace, env))
+    if (trace === undefined) this.#answer(request, false, send, undefined, env, refusals)
+    else trace.run(() => this.#answer(request, false, send, trace, env, refusals))
   }
 
   /**
@@ -102,11 +113,11 @@ export class DeliveryPipeline {
    * the tracing channel and `close()` see it as any delivery. There is no reply to carry a
    * decision, so a request-response handler of any mode decides by callback (byCallback).
    */
-  answerEvent(event: TrustedEvent, send: SendReply, env: DispatchEnv): void {
+  answerEvent(event: TrustedEvent, send: SendReply, env: DispatchEnv, refusals: RefusalEnv): void {
     this.#lifecycle.begin()
     const trace = openDeliveryTrace(this.#tell)
-    if (trace === undefined) this.#answer(event, true, send, undefined, env)
-    else trace.run(() => this.#answer(event, true, send, trace, env))
+    if (trace === undefined) this.#answer(event, true, send, undefined, env, refusals)
+    else trace.run(() => this.#answer(event, true, send, trace, env, refusals))
   }
 
   #answer(
@@ -115,6 +126,7 @@ export class DeliveryPipeline {
     send: SendReply,
     trace: DeliveryTrace | undefined,
     env: DispatchEnv,
+    refusals: RefusalEnv,
   ): void {
     let outcome: TriggerReply | Promise<TriggerReply>
     try {
@@ -122,19 +134,19 @@ export class DeliveryPipeline {
         ? this.#receiveEvent(delivery as TrustedEvent, trace, env)
         : this.#process(delivery as TriggerRequest, trace, env)
     } catch (error) {
-      this.#refuse(error, send, trace)
+      this.#refuse(error, send, trace, refusals)
       return
     }
     if (!(outcome instanceof Promise)) this.#send(outcome, send, trace, undefined)
     else
       outcome.then(
         (reply) => this.#send(reply, send, trace, undefined),
-        (error: unknown) => this.#refuse(error, send, trace),
+        (error: unknown) => this.#refuse(error, send, trace, refusals),
       )
   }
 
-  #refuse(error: unknown, send: SendReply, trace: DeliveryTrace | undefined): void {
-    const reply = replyToError(error, this.#refusals)
+  #refuse(error: unknown, send: SendReply, trace: DeliveryTrace | undefined, refusals: RefusalEnv): void {
+    const reply = replyToError(error, refusals)
     if (reply instanceof Promise) reply.then((late) => this.#send(late, send, trace, error))
     else this.#send(reply, send, trace, error)
   }

@@ -1,19 +1,23 @@
-import type { DispatchEnv } from '../dispatch/handler-call.js'
+import { type DispatchEnv, isThenable } from '../dispatch/handler-call.js'
 import { isTriggerError, TriggerConfigError, TriggerError } from '../errors.js'
 import type { TriggerReply } from '../http/reply.js'
 import type { DeliveryPipeline, TrustedEvent } from './pipeline.js'
 import { pipelineOf, type TriggerReceiver, type TriggerRequest } from './receiver.js'
+import type { RefusalEnv } from './rejection.js'
 
 export type { TrustedEvent } from './pipeline.js'
 
 /**
  * The work one delivery started that outlives its reply (an ASYNC or DYNAMIC handler and its
- * callback, a dedupe claim given back), collected so that a caller can wait for it; and, for a
- * delivery its transport redelivers, the handler failure that was not sent to ISC.
+ * callback, a dedupe claim given back, an `onRejected` still storing past its reply budget),
+ * collected so that a caller can wait for it; and, for a delivery its transport redelivers, the
+ * handler failure that was not sent to ISC, or the `onRejected` failure that kept nothing.
  */
 class DeliveryWork {
   readonly #pending = new Set<Promise<void>>()
   failure: TriggerError | undefined
+  /** Set when `onRejected` threw or rejected: the refused delivery was not kept. */
+  unkept: TriggerError | undefined
 
   /** The receiver's dispatch env, with `track` also collecting here (`close()` still sees all). */
   env(base: DispatchEnv, redelivered: boolean): DispatchEnv {
@@ -29,6 +33,39 @@ class DeliveryWork {
         this.failure ??= failure
       }
     return env
+  }
+
+  /**
+   * The receiver's refusal env with `onRejected` watched: a promise it returns is waited for
+   * (settled()) even past the reply's budget, since a hook frozen mid-way keeps nothing, and a
+   * throw or rejection is noted in `unkept`. The hook itself is called as before.
+   */
+  refusals(base: RefusalEnv): RefusalEnv {
+    const hook = base.onRejected
+    if (hook === undefined) return base
+    const onRejected: RefusalEnv['onRejected'] = (rejection) => {
+      const failed = (cause: unknown) => {
+        this.unkept ??= new TriggerError(
+          'HANDLER_FAILED',
+          `onRejected failed to keep a refused delivery (${rejection.status} ${rejection.code})`,
+          { cause },
+        )
+      }
+      try {
+        const returned = hook(rejection)
+        if (!isThenable(returned)) return returned
+        const keeping = Promise.resolve(returned).catch((error: unknown) => {
+          failed(error)
+          throw error
+        })
+        this.#add(keeping)
+        return keeping
+      } catch (error) {
+        failed(error)
+        throw error
+      }
+    }
+    return { ...base, onRejected }
   }
 
   #add(work: Promise<unknown>): void {
@@ -55,7 +92,8 @@ function pipeline(receiver: TriggerReceiver, caller: string): DeliveryPipeline {
  * `receiver.handle()` for a host that freezes the process once it has the reply (AWS Lambda):
  * the same reply, given only once the work the delivery started has settled. An ASYNC handler
  * and its callback, a DYNAMIC one's callback after a 202, a dedupe claim being given back: each
- * would otherwise be frozen mid-way, and the decision never reach ISC. A SYNC handler that ran
+ * would otherwise be frozen mid-way, and the decision never reach ISC. So is an `onRejected` still
+ * storing a refused delivery after its reply budget: waited for, not frozen. A SYNC handler that ran
  * past its budget is not waited for: ISC already has the fallback (or the 504), and its
  * `ctx.signal` was aborted. So an ASYNC reply waits for the handler and the callback; keep such
  * handlers well within ISC's 10 s reply limit on such a host, or receive over EventBridge.
@@ -71,7 +109,7 @@ export async function handleUntilSettled(
   const pipe = pipeline(receiver, 'handleUntilSettled')
   const work = new DeliveryWork()
   const reply = await new Promise<TriggerReply>((resolve) =>
-    pipe.answer(request, resolve, work.env(pipe.env, false)),
+    pipe.answer(request, resolve, work.env(pipe.env, false), work.refusals(pipe.refusals)),
   )
   await work.settled()
   return reply
@@ -88,10 +126,12 @@ export async function handleUntilSettled(
  *
  * Resolves once everything the event started has settled: the handler ran (or the event was
  * stored in the receiver's `queue`), a decision was sent, or the event was refused for good (a
- * 400 or 404: retrying cannot change it). Rejects with the {@link TriggerError} when trying again
- * may succeed: the handler failed (a request-response one's failure is then not sent to ISC, so
- * that the retry can still decide), the queue could not store the event, or the receiver is
- * closing.
+ * 400 or 404: retrying cannot change it) and handed to `onRejected` (waited for, however long it
+ * takes). Rejects with the {@link TriggerError} when trying again may succeed: the handler failed
+ * (a request-response one's failure is then not sent to ISC, so that the retry can still decide),
+ * `onRejected` threw or rejected (the refused event was not kept: `HANDLER_FAILED`), the queue
+ * could not store the event, or the receiver is closing, or closed before a decision was sent
+ * (`SHUTTING_DOWN`; a dedupe claim is given back).
  *
  * @example
  * export const handler = (event: EventBridgeEvent<string, unknown>) =>
@@ -101,12 +141,19 @@ export async function handleTrustedEvent(receiver: TriggerReceiver, event: Trust
   const pipe = pipeline(receiver, 'handleTrustedEvent')
   const work = new DeliveryWork()
   const { reply, error } = await new Promise<{ reply: TriggerReply; error: unknown }>((resolve) =>
-    pipe.answerEvent(event, (reply, error) => resolve({ reply, error }), work.env(pipe.env, true)),
+    pipe.answerEvent(
+      event,
+      (reply, error) => resolve({ reply, error }),
+      work.env(pipe.env, true),
+      work.refusals(pipe.refusals),
+    ),
   )
   await work.settled()
   if (reply.status >= 500)
     throw isTriggerError(error)
       ? error
       : new TriggerError('HANDLER_FAILED', 'The trigger handler failed', { cause: error })
+  // A refusal nobody kept: rejected, so that it is delivered again or kept by the transport.
+  if (work.unkept) throw work.unkept
   if (work.failure) throw work.failure
 }
