@@ -20,9 +20,10 @@ export type EventBridgeTriggerHandler = (event: EventBridgeEvent<string, unknown
  *
  * The promise resolves once the handler ran and any decision was sent, or once an invalid event
  * (unknown trigger, malformed or off-schema payload) was handed to `onRejected` (or logged):
- * retrying cannot fix it. It rejects when trying again may succeed (the handler failed, the queue
- * could not store the event, the receiver is closing), so Lambda retries the event and, after
- * the last retry, sends it to the function's on-failure destination.
+ * retrying cannot fix it. It rejects when trying again may succeed or nothing kept the event (the
+ * handler failed, `onRejected` threw or rejected, the queue could not store the event, the receiver
+ * is closing or closed before a decision was sent), so Lambda retries the event and, after the
+ * last retry, sends it to the function's on-failure destination.
  *
  * @example
  * const receiver = createTriggerReceiver({ auth: { type: 'none' }, completion: { clientId, clientSecret } })
@@ -30,5 +31,7 @@ export type EventBridgeTriggerHandler = (event: EventBridgeEvent<string, unknown
  * export const handler = toEventBridgeHandler(receiver)
  */
 export function toEventBridgeHandler(receiver: TriggerReceiver): EventBridgeTriggerHandler {
-  return (event) => handleTrustedEvent(receiver, { trigger: event['detail-type'], payload: event.detail })
+  // async: an event that is not an object rejects rather than throwing before a promise exists.
+  return async (event) =>
+    handleTrustedEvent(receiver, { trigger: event['detail-type'], payload: event.detail })
 }
