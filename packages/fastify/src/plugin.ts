@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { TriggerReceiver } from '@isc-triggers/core'
 import { receiveNodeRequest } from '@isc-triggers/core/node'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
@@ -33,13 +34,22 @@ export interface TriggersPluginOptions {
  * // POST /isc/triggers/identity-created → 200 {}
  */
 export const triggersPlugin: FastifyPluginCallback<TriggersPluginOptions> = (app, { receiver }, done) => {
-  // The body stays in the stream for the receiver (limits, timeout, 415, JSON errors are its own).
+  // The body stays in the stream for the receiver (limits, timeout, 415, JSON errors are its own):
+  // the stream as the app's preParsing hooks left it (`request.raw`, or one they put in its place).
+  // What runs after this hook (a route's own preParsing hook, the parser) gets an empty stream, so
+  // nothing reads the delivery beside the receiver (fastify-raw-body does, on every route).
+  const bodies = new WeakMap<FastifyRequest, Readable>()
+  app.addHook('preParsing', (request, _reply, payload, next) => {
+    bodies.set(request, payload)
+    next(null, Readable.from([]))
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null))
 
   async function deliver(request: FastifyRequest, reply: FastifyReply) {
     const { trigger } = request.params as { trigger?: string }
-    const answer = await receiveNodeRequest(receiver, request.raw, { trigger })
+    const body = bodies.get(request)
+    const answer = await receiveNodeRequest(receiver, request.raw, { trigger, body })
     return reply.code(answer.status).headers(answer.headers).send(answer.body)
   }
   // Every method reaches the receiver, which answers anything but POST with 405. A trailing slash
