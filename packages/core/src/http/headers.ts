@@ -38,10 +38,12 @@ export function normaliseHeaders(headers: HeadersInput | undefined): TriggerHead
   if (isNormalised(record)) return record
   const out: Record<string, string> = {}
   for (const name in record) {
-    const value = record[name]
-    if (value === undefined) continue
+    const value: unknown = record[name]
+    // Only strings and arrays are header values; anything else (a null from a hand-built event
+    // object) is no header, never a crash before the credentials are checked.
+    if (typeof value !== 'string' && !Array.isArray(value)) continue
     const key = name.toLowerCase()
-    const joined = typeof value === 'string' ? value : value.join(', ')
+    const joined = typeof value === 'string' ? value : value.map(String).join(', ')
     out[key] = out[key] === undefined ? joined : `${out[key]}, ${joined}`
   }
   return out
