@@ -7,7 +7,8 @@ import { shared } from '../../vitest.shared.js'
 // subpaths) resolves to compat/nest12, a private workspace package that installs Nest 12. Nest's
 // own packages then import each other from there. src/nest-version.test.ts fails if the alias does
 // not take effect. Only the files that exercise Nest itself run twice: the contract suites on
-// both platforms, the Fastify specifics, the module and decorator tests, scoped handlers.
+// both platforms, the Fastify specifics (hostile set-ups too), the module and decorator tests,
+// scoped handlers.
 const nest = fileURLToPath(new URL('../../compat/nest12/node_modules/@nestjs/', import.meta.url))
 const version: string = JSON.parse(readFileSync(`${nest}core/package.json`, 'utf8')).version
 if (!version.startsWith('12.')) throw new Error(`compat/nest12 installs @nestjs/core ${version}, not 12.x`)
@@ -21,6 +22,7 @@ export default defineProject({
       'src/nest-version.test.ts',
       'src/contract.test.ts',
       'src/triggers.fastify.test.ts',
+      'src/triggers.fastify-hostile.test.ts',
       'src/triggers.module.test.ts',
       'src/triggers.scoped.test.ts',
       'src/triggers.body-first.test.ts',

@@ -14,7 +14,8 @@ type FastifyRoute = { url?: string; handler?: object; onRequest?: unknown }
 /**
  * Answers a Fastify request with the receiver's reply (status, headers and body as they are).
  * Unread, the body is read from `request.raw` under the receiver's limits; already read by
- * Fastify, its parsed `body` (or `rawBody`) is taken instead.
+ * Fastify, its parsed `body` (or `rawBody`) is taken instead; read by a middleware before Fastify
+ * (`app.use(express.json())`), what it left on `request.raw`.
  *
  * @example
  * await replyFromFastify(receiver, request, reply) // the trigger from `request.params.trigger`
@@ -25,7 +26,7 @@ export async function replyFromFastify(
   reply: FastifyLikeReply,
 ) {
   const answer = await receiveNodeRequest(receiver, request.raw, {
-    parsed: request,
+    parsed: request.body === undefined ? undefined : request,
     trigger: request.params?.trigger,
   })
   reply.status(answer.status).headers(answer.headers).send(answer.body)
@@ -38,20 +39,22 @@ const PARAM = '/:trigger'
  * their body: authentication first, the receiver's `bodyLimit` and `bodyTimeoutMs`, its 415 and
  * 400 in its own format, and `onRejected` for what it refuses. Called before Nest registers routes.
  * The module's routes are known by the TRIGGERS_ROUTE mark Nest copies onto the handler of
- * `<path>`; Nest's Fastify adapter wraps the handler of `<path>/:trigger`, registered right after
- * it, so that one is known by its URL. A route whose mark is hidden (a wrapped handler) is answered
- * by the controller, with the body Fastify parsed.
+ * `<path>`; Nest's Fastify adapter wraps the handler of `<path>/:trigger`, so those are known as
+ * the `…/:trigger` routes Nest registers right after them, one for each (a global prefix may be
+ * excluded from one and not the other). A route whose mark is hidden (a wrapped handler) is
+ * answered by the controller, with the body Fastify parsed.
  *
  * @example
  * answerBeforeFastifyParses(httpAdapterHost.httpAdapter.getInstance(), receiver)
  */
 export function answerBeforeFastifyParses(instance: unknown, receiver: TriggerReceiver): void {
-  const bases = new Set<string>()
+  let owed = 0 // `<path>/:trigger` routes still to come, one for each `<path>` route just registered
   const fastify = instance as { addHook(name: 'onRoute', hook: (route: FastifyRoute) => void): void }
   fastify.addHook('onRoute', (route) => {
-    const url = route.url ?? ''
-    if (route.handler && Reflect.getMetadata(TRIGGERS_ROUTE, route.handler)) bases.add(url.replace(/\/$/, ''))
-    else if (!url.endsWith(PARAM) || !bases.has(url.slice(0, -PARAM.length))) return
+    const marked = Boolean(route.handler && Reflect.getMetadata(TRIGGERS_ROUTE, route.handler))
+    const ours = marked || (owed > 0 && route.url?.endsWith(PARAM) === true)
+    owed = marked ? owed + 1 : ours ? owed - 1 : 0
+    if (!ours) return
     const answer = async (request: FastifyLikeRequest, reply: FastifyLikeReply) => {
       await replyFromFastify(receiver, request, reply)
       return reply // the reply is sent: Fastify reads no body and runs no handler
