@@ -26,10 +26,15 @@ export class TriggersExplorer implements OnModuleInit {
   onModuleInit(): void {
     const handled = new Set<string>()
     for (const wrapper of this.discovery.getProviders()) {
-      const instance: Record<string, unknown> | undefined = wrapper.instance
-      if (!instance || typeof instance !== 'object') continue
-      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const method = instance[name] as Method
+      const instance: unknown = wrapper.instance
+      const scoped = !wrapper.isDependencyTreeStatic() || wrapper.isTransient
+      // A scoped factory provider has no instance before a delivery: its class is its token.
+      const type = scoped && typeof wrapper.token === 'function' ? wrapper.token : undefined
+      const prototype: Record<string, unknown> | undefined =
+        instance && typeof instance === 'object' ? Object.getPrototypeOf(instance) : type?.prototype
+      if (!prototype) continue
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const method = prototype[name] as Method
         const metadata = this.reflector.get<TriggerHandlerMetadata | undefined>(
           TRIGGER_HANDLER_METADATA,
           method,
@@ -39,10 +44,9 @@ export class TriggersExplorer implements OnModuleInit {
           typeof metadata.trigger === 'string' ? metadata.trigger : (metadata.trigger as AnyTrigger).id,
         )
         // A second handler for one trigger throws here: the application fails to start, saying which.
-        const handler =
-          wrapper.isDependencyTreeStatic() && !wrapper.isTransient
-            ? (input: unknown, ctx: unknown) => method.call(instance, input, ctx)
-            : this.perDelivery(wrapper.token, name)
+        const handler = scoped
+          ? this.perDelivery(wrapper.token, name)
+          : (input: unknown, ctx: unknown) => method.call(instance, input, ctx)
         this.receiver.on(metadata.trigger as never, handler as never, metadata.options as never)
       }
     }

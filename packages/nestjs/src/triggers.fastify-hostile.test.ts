@@ -158,6 +158,24 @@ class ScopedHandlers {
   }
 }
 
+/** Made by a factory that needs REQUEST: request-scoped, and no instance exists before a delivery. */
+class FactoryHandlers {
+  constructor(
+    private readonly ctx: TriggerContext,
+    private readonly journal: Journal,
+  ) {}
+  @OnTrigger('idn:identity-deleted')
+  deleted(input: TriggerInput<'idn:identity-deleted'>, ctx: TriggerContext) {
+    this.journal.lines.push(`factory ${input.identity.name} own ctx: ${this.ctx === ctx}`)
+  }
+}
+const factoryProvider = {
+  provide: FactoryHandlers,
+  scope: Scope.REQUEST,
+  inject: [REQUEST, Journal],
+  useFactory: (ctx: TriggerContext, journal: Journal) => new FactoryHandlers(ctx, journal),
+}
+
 describe('request-scoped handlers on Fastify', () => {
   const send = (app: INestApplication, name: string, input: unknown) =>
     request(app.getHttpServer())
@@ -190,4 +208,25 @@ describe('request-scoped handlers on Fastify', () => {
       [`${first.identity.name} own ctx: true`, `${second.identity.name} own ctx: true`].sort(),
     )
   })
+
+  it.each(['express', 'fastify'])(
+    'a request-scoped factory provider (its token a class) is resolved per delivery, never a 404 (%s)',
+    async (platform) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [TriggersModule.forRoot({ auth: { type: 'bearer', tokens: [TEST_TOKEN] }, logger: false })],
+        providers: [Journal, factoryProvider],
+      }).compile()
+      const app =
+        platform === 'fastify'
+          ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false })
+          : moduleRef.createNestApplication({ logger: false })
+      apps.push(app)
+      await app.init()
+      if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready()
+      const input = sampleInput('idn:identity-deleted')
+      const reply = await send(app, 'identity-deleted', input)
+      expect([reply.status, reply.body]).toEqual([200, {}])
+      expect(app.get(Journal).lines).toEqual([`factory ${input.identity.name} own ctx: true`])
+    },
+  )
 })
