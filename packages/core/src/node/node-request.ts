@@ -62,7 +62,7 @@ function bodyOf(req: ParsedRequest, holder: ParsedBody = req as ParsedBody): Tri
  */
 export function writeReply(res: ServerResponse, reply: TriggerReply): void {
   if (res.headersSent) return
-  res.writeHead(reply.status, closingOnError(reply).headers)
+  res.writeHead(reply.status, closingOnError(reply, res.req).headers)
   res.end(reply.body)
 }
 
@@ -72,12 +72,15 @@ export function writeReply(res: ServerResponse, reply: TriggerReply): void {
  * Otherwise a client could hold the connection open by trickling the rest of a body nobody reads
  * (Node discards an unread body on a kept-alive connection for as long as it keeps coming).
  * Adapters that write replies themselves (Koa) get it from {@link receiveNodeRequest}.
+ * Not over HTTP/2 (`req.httpVersionMajor` 2, Fastify's `http2: true`), which has no `Connection`
+ * header (Node drops it with a warning) and frames each body in its own stream.
  *
  * @example
  * closingOnError(toErrorReply(new TriggerError('UNAUTHORIZED', 'Missing credentials'))).headers.connection // 'close'
  */
-export function closingOnError(reply: TriggerReply): TriggerReply {
+export function closingOnError(reply: TriggerReply, req?: { httpVersionMajor?: number }): TriggerReply {
   if (reply.status < 400 || reply.headers.connection === 'close') return reply
+  if ((req?.httpVersionMajor ?? 1) >= 2) return reply
   return { ...reply, headers: { ...reply.headers, connection: 'close' } }
 }
 
@@ -99,7 +102,7 @@ export function receiveNodeRequest(
   } catch (error) {
     return Promise.reject(error)
   }
-  return receiver.handle(request).then(closingOnError)
+  return receiver.handle(request).then((reply) => closingOnError(reply, req))
 }
 
 /**
