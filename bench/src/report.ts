@@ -120,7 +120,7 @@ Produced by \`pnpm bench\` (bench/src/run.ts, about seven minutes); rerun it to 
 Each server runs in its own process, from the built packages; autocannon drives it from the runner's
 process over loopback (two cores: one each). Rows are the median of interleaved rounds. "bare" rows
 are what a user writes by hand: read the body, \`JSON.parse\` it (\`express.json()\`, \`@koa/bodyparser\`,
-Nest's parser) and compare the bearer token as a string, as SailPoint's sample subscriber does, and
+Nest's parser, Fastify's) and compare the bearer token as a string, as SailPoint's sample subscriber does, and
 answer \`{}\` (or the decision, for the SYNC trigger). The isc-triggers rows do more per request:
 constant-time token comparison, content-type and size checks, \`_metadata\` split, validation of the
 payload (the trigger's zod schema compiled once with zod's public \`z.compile()\`),

@@ -91,6 +91,8 @@ const baselines: Record<string, string> = {
   'express isc-triggers': 'express bare',
   'koa bare': 'koa bare',
   'koa isc-triggers': 'koa bare',
+  'fastify bare': 'fastify bare',
+  'fastify isc-triggers': 'fastify bare',
   'nestjs bare': 'nestjs bare',
   'nestjs isc-triggers': 'nestjs bare',
 }
@@ -185,6 +187,7 @@ function versions(): string {
     'koa',
     '@koa/router',
     '@koa/bodyparser',
+    'fastify',
     '@nestjs/core',
     '@octokit/webhooks',
     'zod',

@@ -13,6 +13,7 @@ import { createNodeMiddleware, Webhooks } from '@octokit/webhooks'
 import express from 'express'
 import Koa from 'koa'
 import { DECISION, TOKEN } from './payloads.js'
+import { fastifyScenarios } from './servers-fastify.js'
 import { nestScenarios } from './servers-nest.js'
 import { observabilityScenarios } from './servers-observability.js'
 import { queuedScenarios } from './servers-queued.js'
@@ -123,6 +124,7 @@ export const scenarios: Record<string, () => Server | Promise<Server>> = {
     app.use(router.routes())
     return createServer(app.callback())
   },
+  ...fastifyScenarios,
   ...nestScenarios,
   ...queuedScenarios,
   ...observabilityScenarios,
