@@ -81,6 +81,26 @@ describe('the Bun recipe’s default export', () => {
     expect(wrongMethod.headers.get('allow')).toBe('POST')
   })
 
+  it('takes the trigger from the URL with core’s triggerSegment: a malformed segment is not a throw', async () => {
+    const before = recipe.journal.welcomed.length
+    const input = sampleInput('idn:identity-created', { identity: { name: 'Trailing Slash' } })
+    expect((await send('/isc/triggers/identity-created/?source=isc', input)).status).toBe(200)
+    expect(recipe.journal.welcomed).toHaveLength(before + 1)
+
+    // Not the receiver's: invalid percent-encoding, a nested path, a longer name. The app's 404.
+    for (const path of ['/isc/triggers/%E0%A4%A', '/isc/triggers/identity-created/x', '/isc/triggersx']) {
+      const response = await send(path, input)
+      expect(response.status).toBe(404)
+      expect(await response.text()).toBe('Not Found')
+    }
+    expect(recipe.journal.welcomed).toHaveLength(before + 1)
+
+    // The mount path itself, with a slash: the receiver, which wants _metadata.triggerId.
+    const unnamed = await send('/isc/triggers/', input)
+    expect(unnamed.status).toBe(404)
+    expect(await unnamed.json()).toMatchObject({ error: { code: 'UNKNOWN_TRIGGER' } })
+  })
+
   it('shutdown() closes the receiver: later deliveries get 503', async () => {
     await recipe.shutdown()
     const after = await send('/isc/triggers/identity-created', sampleInput('idn:identity-created'))

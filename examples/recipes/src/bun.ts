@@ -1,14 +1,22 @@
 // Recipe: Bun. `bun run src/bun.ts` serves the default export with Bun.serve; nothing here needs
 // Bun's globals, so the file also type-checks (and is tested) under Node.
 import type { TriggerReceiver } from '@isc-triggers/core'
+import { triggerSegment } from '@isc-triggers/core/node'
 import { createRecipeReceiver, emptyJournal, tokensFromEnv } from './triggers.js'
 
-/** Where ISC delivers: POST /isc/triggers/identity-created, ... */
+/**
+ * Where ISC delivers: `POST /isc/triggers/<trigger>`, or `POST /isc/triggers` with the trigger in
+ * `_metadata.triggerId`.
+ *
+ * @example
+ * // The URL of an ISC subscription:
+ * const url = `https://hooks.example.com${TRIGGER_PATH}/identity-created`
+ */
 export const TRIGGER_PATH = '/isc/triggers'
 
 /**
- * A Fetch handler that gives `/isc/triggers/<trigger>` and `/isc/triggers` to the receiver (which
- * answers 405 to anything but POST) and 404s the rest.
+ * A Fetch handler that gives `/isc/triggers/<trigger>` and `/isc/triggers` to the receiver, whatever
+ * the method (the receiver answers 405 to anything but POST), and 404s the rest.
  *
  * @example
  * export default { port: 3000, fetch: triggersFetch(receiver) }
@@ -16,21 +24,12 @@ export const TRIGGER_PATH = '/isc/triggers'
 export function triggersFetch(receiver: TriggerReceiver): (request: Request) => Promise<Response> {
   return async (request) => {
     const { pathname } = new URL(request.url)
-    if (pathname === TRIGGER_PATH) return receiver.fetch(request)
-    if (pathname.startsWith(`${TRIGGER_PATH}/`)) return receiver.fetch(request, segment(pathname))
+    // '' for the mount path itself; the decoded segment (`idn%3Aidentity-created` too); undefined
+    // for any other path, a nested one, or a segment that is not valid percent-encoding.
+    const trigger = triggerSegment(pathname, TRIGGER_PATH)
+    if (trigger !== undefined) return receiver.fetch(request, trigger === '' ? undefined : trigger)
     if (pathname === '/health') return Response.json({ ok: true })
     return new Response('Not Found', { status: 404 })
-  }
-}
-
-// The trigger as written in the subscription's URL (`idn%3Aidentity-created` too); anything else
-// reaches core as is, which answers 404 naming it.
-function segment(pathname: string): string {
-  const raw = pathname.slice(TRIGGER_PATH.length + 1)
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    return raw
   }
 }
 
