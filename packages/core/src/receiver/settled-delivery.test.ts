@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { closeLoopbacks, gate, loopback, within } from '../callbacks/loopback.test-helper.js'
+import { closeLoopbacks, gate, loopback } from '../callbacks/loopback.test-helper.js'
 import { createMemoryDedupeStore } from '../dedupe/dedupe.js'
 import { isTriggerError, TriggerConfigError } from '../errors.js'
 import { bearer, identityCreatedSample, preApprovalSample, TEST_TOKEN } from '../fixtures.test-helper.js'
@@ -7,6 +7,7 @@ import type { DeliveryEvent } from '../observability/hooks.js'
 import { createTriggerReceiver, type TriggerReceiverOptions } from './receiver.js'
 import type { TriggerRejection } from './rejection.js'
 import { handleTrustedEvent, handleUntilSettled } from './settled-delivery.js'
+import { turn } from './settled-delivery.test-helper.js'
 
 // The entry points for hosts that freeze after the reply (handleUntilSettled) and for trusted
 // transports that redeliver (handleTrustedEvent, EventBridge): they reuse the pipeline, so
@@ -30,8 +31,13 @@ function withCallback(origin: string, id: string) {
   }
 }
 
-/** One turn of the event loop: every promise chain that needs no I/O or timer has settled. */
-const turn = () => new Promise((resolve) => setImmediate(resolve))
+/** A pre-approval handler that decides once `held` opens. */
+function decidesWhenOpen(held: { promise: Promise<void> }) {
+  return async () => {
+    await held.promise
+    return DECISION
+  }
+}
 
 describe('handleTrustedEvent', () => {
   it('close() waits for an event in flight; an event after close() rejects (retry) and reaches onRejected', async () => {
@@ -138,14 +144,7 @@ describe('handleUntilSettled', () => {
     const isc = await loopback()
     const receiver = receiverWith({ completion: { allowedCallbackOrigins: [isc.origin] } })
     const held = gate()
-    receiver.on(
-      'idn:access-request-pre-approval',
-      async () => {
-        await held.promise
-        return DECISION
-      },
-      { mode: 'async' },
-    )
+    receiver.on('idn:access-request-pre-approval', decidesWhenOpen(held), { mode: 'async' })
     let replied = false
     const replying = handleUntilSettled(receiver, {
       method: 'POST',
@@ -167,24 +166,18 @@ describe('handleUntilSettled', () => {
   it('does not wait for a SYNC handler past its budget: the fallback goes out while it still runs', async () => {
     const receiver = receiverWith()
     const held = gate()
-    receiver.on(
-      'idn:access-request-pre-approval',
-      async () => {
-        await held.promise
-        return DECISION
-      },
-      { mode: 'sync', timeoutMs: 20, fallback: FALLBACK },
-    )
-    const reply = await within(
-      handleUntilSettled(receiver, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(preApprovalSample()),
-        trigger: 'access-request-pre-approval',
-      }),
-      4_000,
-      'the fallback reply (it waited for the late handler)',
-    )
+    receiver.on('idn:access-request-pre-approval', decidesWhenOpen(held), {
+      mode: 'sync',
+      timeoutMs: 20,
+      fallback: FALLBACK,
+    })
+    // Waiting for the late handler would never end: the gate opens only after the reply.
+    const reply = await handleUntilSettled(receiver, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(preApprovalSample()),
+      trigger: 'access-request-pre-approval',
+    })
     expect(JSON.parse(reply.body)).toEqual(FALLBACK)
     held.open()
     await receiver.close()
