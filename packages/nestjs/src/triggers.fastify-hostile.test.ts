@@ -8,10 +8,14 @@ import {
 import { sampleInput } from '@isc-triggers/testing'
 import { bearer, createGate, identityCreatedSample, TEST_TOKEN } from '@isc-triggers-internal/test-utils'
 import {
+  Controller,
   type INestApplication,
   Inject,
   Injectable,
+  Module,
   type NestApplicationOptions,
+  Param,
+  Post,
   RequestMethod,
   Scope,
 } from '@nestjs/common'
@@ -37,6 +41,9 @@ interface Setup {
   /** What the user's main.ts does between create() and init(). */
   before?: (app: NestFastifyApplication) => void
   providers?: unknown[]
+  /** Modules imported after TriggersModule. */
+  imports?: unknown[]
+  adapter?: FastifyAdapter
   /** The receiver's bodyLimit. */
   bodyLimit?: number
 }
@@ -53,10 +60,10 @@ async function start(setup: Setup = {}) {
     calls.push(input)
   })
   const moduleRef = await Test.createTestingModule({
-    imports: [TriggersModule.forRoot({ receiver })],
+    imports: [TriggersModule.forRoot({ receiver }), ...((setup.imports ?? []) as never[])],
     providers: (setup.providers ?? []) as never[],
   }).compile()
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(setup.adapter ?? new FastifyAdapter(), {
     logger: false,
     ...setup.options,
   })
@@ -132,6 +139,41 @@ describe('a global prefix the module path is excluded from', () => {
       expect(calls).toEqual([delivery])
     },
   )
+})
+
+@Controller('partner')
+class PartnerController {
+  @Post(':trigger')
+  receive(@Param('trigger') trigger: string) {
+    return { partner: trigger }
+  }
+}
+/** A user's `…/:trigger` route, registered right after the module's routes. */
+@Module({ controllers: [PartnerController] })
+class PartnerModule {}
+
+describe("an adapter that shows the module's mark on <path>/:trigger too (no wrapped parameter routes)", () => {
+  it("the module's routes are the receiver's; a user's …/:trigger route registered next stays the user's", async () => {
+    let unwrapped = 0
+    // Nest's FastifyAdapter wraps the handler of a route with a parameter (hiding the mark); this
+    // one hands Fastify the handler itself, as a plugin or a later Nest may.
+    const adapter = Object.assign(new FastifyAdapter(), {
+      requireNonEmptyParams: (_url: unknown, handler: unknown) => {
+        unwrapped++
+        return handler
+      },
+    })
+    const { post, calls, rejected } = await start({ adapter, imports: [PartnerModule] })
+    expect(unwrapped).toBeGreaterThan(0)
+    const partner = await post('/partner/x', '{}', { authorization: '' })
+    expect([partner.status, partner.body]).toEqual([201, { partner: 'x' }])
+    const malformed = await post('/isc/triggers/identity-created', '{"identity":')
+    expect([malformed.status, malformed.body.error?.code]).toEqual([400, 'INVALID_JSON'])
+    expect(rejected.map((rejection) => rejection.code)).toEqual(['INVALID_JSON'])
+    const delivered = await post('/isc/triggers/identity-created', body)
+    expect([delivered.status, delivered.body]).toEqual([200, {}])
+    expect(calls).toEqual([delivery])
+  })
 })
 
 /** A singleton every scoped instance reports to. */

@@ -41,7 +41,7 @@ const PARAM = '/:trigger'
  * The module's routes are known by the TRIGGERS_ROUTE mark Nest copies onto the handler of
  * `<path>`; Nest's Fastify adapter wraps the handler of `<path>/:trigger`, so those are known as
  * the `…/:trigger` routes Nest registers right after them, one for each (a global prefix may be
- * excluded from one and not the other). A route whose mark is hidden (a wrapped handler) is
+ * excluded from one and not the other), marked or not; a route after those is not one. A route whose mark is hidden (a wrapped handler) is
  * answered by the controller, with the body Fastify parsed.
  *
  * @example
@@ -52,8 +52,10 @@ export function answerBeforeFastifyParses(instance: unknown, receiver: TriggerRe
   const fastify = instance as { addHook(name: 'onRoute', hook: (route: FastifyRoute) => void): void }
   fastify.addHook('onRoute', (route) => {
     const marked = Boolean(route.handler && Reflect.getMetadata(TRIGGERS_ROUTE, route.handler))
-    const ours = marked || (owed > 0 && route.url?.endsWith(PARAM) === true)
-    owed = marked ? owed + 1 : ours ? owed - 1 : 0
+    const param = route.url?.endsWith(PARAM) === true
+    const ours = marked || (owed > 0 && param)
+    // A `…/:trigger` route (marked, when the adapter hides nothing) is one owed; another route ends the run.
+    owed = param ? Math.max(owed - 1, 0) : marked ? owed + 1 : 0
     if (!ours) return
     const answer = async (request: FastifyLikeRequest, reply: FastifyLikeReply) => {
       await replyFromFastify(receiver, request, reply)
