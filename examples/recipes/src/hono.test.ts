@@ -80,6 +80,34 @@ describe('the Hono recipe, served by @hono/node-server', () => {
     expect(journal.welcomed).toEqual([])
   })
 
+  it('gives the trigger paths to the receiver whatever the method: 405 with Allow: POST', async () => {
+    const { base, journal } = await start()
+    for (const [method, path] of [
+      ['GET', `${TRIGGER_PATH}/identity-created`],
+      ['PUT', `${TRIGGER_PATH}/identity-created`],
+      ['GET', TRIGGER_PATH],
+    ] as const) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(response.status).toBe(405)
+      expect(response.headers.get('allow')).toBe('POST')
+      expect(await response.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } })
+    }
+    expect(journal.welcomed).toEqual([])
+  })
+
+  it('hands a segment that is not valid percent-encoding to the receiver as Hono leaves it', async () => {
+    const { post } = await start()
+    const input = sampleInput('idn:identity-created')
+    const unauthorized = await post(`${TRIGGER_PATH}/%E0%A4%A`, input, 'nope')
+    expect(unauthorized.status).toBe(401)
+    const unknown = await post(`${TRIGGER_PATH}/%E0%A4%A`, input)
+    expect(unknown.status).toBe(404)
+    expect(await unknown.json()).toMatchObject({ error: { code: 'UNKNOWN_TRIGGER' } })
+  })
+
   it('leaves the app’s own routes to Hono', async () => {
     const { base, post } = await start()
     const health = await fetch(`${base}/health`)

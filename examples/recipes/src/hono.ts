@@ -9,8 +9,8 @@ import { Hono } from 'hono'
 export const TRIGGER_PATH = '/isc/triggers'
 
 /**
- * A Hono app with the receiver on `POST /isc/triggers/:trigger` (and `POST /isc/triggers`, where
- * `_metadata.triggerId` names the trigger), next to the app's own routes.
+ * A Hono app with the receiver on `/isc/triggers/:trigger` (and `/isc/triggers`, where
+ * `_metadata.triggerId` names the trigger), for every method, next to the app's own routes.
  *
  * @example
  * const app = createHonoApp(receiver)
@@ -20,9 +20,10 @@ export function createHonoApp(receiver: TriggerReceiver): Hono {
   const app = new Hono()
   app.get('/health', (c) => c.json({ ok: true }))
   app.post('/notes', async (c) => c.json({ saved: await c.req.json() }, 201))
-  // c.req.raw is the unread Request: core reads it (body limit, auth, JSON, schema) and replies.
-  app.post(`${TRIGGER_PATH}/:trigger`, (c) => receiver.fetch(c.req.raw, c.req.param('trigger')))
-  app.post(TRIGGER_PATH, (c) => receiver.fetch(c.req.raw))
+  // c.req.raw is the unread Request: core reads it (body limit, auth, JSON, schema) and replies,
+  // to every method (405 with `Allow: POST` to anything but POST, where app.post would get Hono's 404).
+  app.all(`${TRIGGER_PATH}/:trigger`, (c) => receiver.fetch(c.req.raw, c.req.param('trigger')))
+  app.all(TRIGGER_PATH, (c) => receiver.fetch(c.req.raw))
   return app
 }
 

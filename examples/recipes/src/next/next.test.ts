@@ -29,6 +29,14 @@ describe('the Next.js route handler recipe', () => {
     expect(runtime).toBe('nodejs')
   })
 
+  it('exports only POST: Next answers other methods itself, as the README says', async () => {
+    for (const route of [
+      await import('./app/isc/triggers/route'),
+      await import('./app/isc/triggers/[trigger]/route'),
+    ])
+      expect(Object.keys(route).sort()).toEqual(['POST', 'runtime'])
+  })
+
   it('runs a fire-and-forget handler and answers 200 {}', async () => {
     const input = sampleInput('idn:identity-created', { identity: { name: 'Dorothy Vaughan' } })
     const response = await POST(request('/isc/triggers/identity-created', input), params('identity-created'))

@@ -1,4 +1,5 @@
-// POST /isc/triggers/<trigger>: a Next.js route handler over the receiver's Fetch entry point.
+// POST /isc/triggers/<trigger>: a Next.js route handler over the receiver's Fetch entry point. Only
+// POST is exported: Next answers other methods itself (an empty 405; see the README).
 import { triggerReceiver } from '../../../../receiver'
 
 /** Core uses Node built-ins (and a BullMQ queue needs Redis over TCP): never the Edge runtime. */
