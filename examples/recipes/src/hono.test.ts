@@ -78,6 +78,21 @@ describe('the Hono recipe, served by @hono/node-server', () => {
     expect(body.error.issues.map((issue) => issue.path)).toContain('identity')
     expect(JSON.stringify(body)).not.toContain('Ada')
     expect(journal.welcomed).toEqual([])
+
+    // onRejected kept the refused delivery whole (ISC will not send it again); not the 401.
+    expect(journal.rejected).toEqual([
+      {
+        trigger: 'identity-created',
+        status: 400,
+        code: 'INVALID_PAYLOAD',
+        issues: [expect.objectContaining({ path: 'identity' })],
+        body: expect.anything(),
+        receivedAt: expect.any(Date),
+      },
+    ])
+    expect(Buffer.from(journal.rejected[0]?.body ?? '').toString()).toBe(
+      JSON.stringify({ ...input, identity: 'Ada' }),
+    )
   })
 
   it('gives the trigger paths to the receiver whatever the method: 405 with Allow: POST', async () => {
@@ -99,13 +114,16 @@ describe('the Hono recipe, served by @hono/node-server', () => {
   })
 
   it('hands a segment that is not valid percent-encoding to the receiver as Hono leaves it', async () => {
-    const { post } = await start()
+    const { journal, post } = await start()
     const input = sampleInput('idn:identity-created')
     const unauthorized = await post(`${TRIGGER_PATH}/%E0%A4%A`, input, 'nope')
     expect(unauthorized.status).toBe(401)
     const unknown = await post(`${TRIGGER_PATH}/%E0%A4%A`, input)
     expect(unknown.status).toBe(404)
     expect(await unknown.json()).toMatchObject({ error: { code: 'UNKNOWN_TRIGGER' } })
+    expect(journal.rejected.map(({ trigger, code }) => ({ trigger, code }))).toEqual([
+      { trigger: '%E0%A4%A', code: 'UNKNOWN_TRIGGER' },
+    ])
   })
 
   it('leaves the app’s own routes to Hono', async () => {

@@ -4,17 +4,20 @@ import {
   type TriggerInput,
   type TriggerOutput,
   type TriggerReceiver,
+  type TriggerRejection,
 } from '@isc-triggers/core'
 
 /** What the handlers did (a real service would write to its database instead). */
 export interface Journal {
   welcomed: string[]
   decisions: { accessRequestId: string; approved: boolean }[]
+  /** Authenticated deliveries the receiver refused (400, 404, 413, 415, 503, ...), kept whole. */
+  rejected: TriggerRejection[]
 }
 
 /** An empty {@link Journal}. */
 export function emptyJournal(): Journal {
-  return { welcomed: [], decisions: [] }
+  return { welcomed: [], decisions: [], rejected: [] }
 }
 
 type AccessRequest = TriggerInput<'idn:access-request-pre-approval'>
@@ -34,7 +37,8 @@ export function decide(request: AccessRequest): Decision {
 
 /**
  * A receiver with the recipes' handlers: `idn:identity-created` (fire-and-forget) records a
- * welcome, `idn:access-request-pre-approval` (SYNC) answers with {@link decide}'s decision.
+ * welcome, `idn:access-request-pre-approval` (SYNC) answers with {@link decide}'s decision. Every
+ * refused authenticated delivery goes to `journal.rejected` (`onRejected`).
  *
  * @example
  * const receiver = createRecipeReceiver({ tokens: [process.env.ISC_TOKEN!], journal: emptyJournal() })
@@ -46,7 +50,15 @@ export function createRecipeReceiver({
   tokens: string[]
   journal: Journal
 }): TriggerReceiver {
-  const receiver = createTriggerReceiver({ auth: { type: 'bearer', tokens } })
+  const receiver = createTriggerReceiver({
+    auth: { type: 'bearer', tokens },
+    // ISC never redelivers: a refused delivery (bad payload, unknown trigger, closing, ...) is lost
+    // unless kept here. A real service stores it durably before returning (a table, a dead-letter
+    // queue; the reply waits up to 5 s for the promise), to fix and replay it later.
+    onRejected: (rejection) => {
+      journal.rejected.push(rejection)
+    },
+  })
   receiver.on('idn:identity-created', async (input) => {
     journal.welcomed.push(input.identity.name)
   })
