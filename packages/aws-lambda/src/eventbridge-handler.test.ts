@@ -1,91 +1,46 @@
-import {
-  createTriggerReceiver,
-  isTriggerError,
-  type TriggerContext,
-  type TriggerReceiver,
-  type TriggerReceiverOptions,
-  type TriggerRejection,
-} from '@isc-triggers/core'
-import { type FakeIsc, startFakeIsc } from '@isc-triggers/testing'
+import { isTriggerError, type TriggerContext } from '@isc-triggers/core'
+import { sampleInput } from '@isc-triggers/testing'
 import {
   DECISION,
   DECISION_WITH_EXTRA,
   INVOCATION_SECRET,
   identityCreatedSample,
-  preApprovalSample,
-  TEST_TOKEN,
 } from '@isc-triggers-internal/test-utils'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { toEventBridgeHandler } from './index.js'
+import { describe, expect, it } from 'vitest'
 import { iscEvent } from './testing/events.test-helper.js'
+import { PRE_APPROVAL, useTestBed } from './testing/test-bed.test-helper.js'
 
 // toEventBridgeHandler with events shaped as ISC's EVENTBRIDGE subscriptions put them on the
 // partner event bus. The receiver requires a bearer token, which an event never carries: the
 // handler must not apply HTTP auth. A fake ISC receives the callbacks.
 
-const PRE_APPROVAL = 'idn:access-request-pre-approval'
-const receivers: TriggerReceiver[] = []
-let isc: FakeIsc
+const bed = useTestBed()
 let invocations = 0
 
-beforeAll(async () => {
-  isc = await startFakeIsc()
-})
-afterAll(() => isc.close())
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()))
-})
-
-function setUp(options: Partial<TriggerReceiverOptions> = {}) {
-  const rejections: TriggerRejection[] = []
-  const receiver = createTriggerReceiver({
-    auth: { type: 'bearer', tokens: [TEST_TOKEN] },
-    logger: false,
-    completion: { allowedCallbackOrigins: [isc.origin] },
-    onRejected: (rejection) => void rejections.push(rejection),
-    ...options,
-  })
-  receivers.push(receiver)
-  return { receiver, handler: toEventBridgeHandler(receiver), rejections }
-}
-
 /** A pre-approval payload with the `_metadata` ISC adds, for a new invocation. */
-function invocation(callbackOrigin = isc.origin) {
+function invocation(callbackOrigin = bed.isc.origin) {
   const invocationId = `inv-eb-${++invocations}`
-  const callbackURL = `${callbackOrigin}/beta/trigger-invocations/${invocationId}/complete`
-  const detail = {
-    ...preApprovalSample(),
-    _metadata: {
-      callbackURL,
-      secret: INVOCATION_SECRET,
-      triggerId: PRE_APPROVAL,
-      triggerType: 'requestResponse',
-      responseMode: 'async',
-    },
-  }
-  const completions = () => isc.attempts.filter((attempt) => attempt.invocationId === invocationId)
+  const detail = bed.decisionDetail(invocationId, callbackOrigin)
+  const completions = () => bed.isc.attempts.filter((attempt) => attempt.invocationId === invocationId)
   return { invocationId, detail, completions }
 }
 
 describe('toEventBridgeHandler: fire-and-forget', () => {
   it('runs the handler with the detail (unknown fields kept), without HTTP auth, and resolves', async () => {
-    const { receiver, handler, rejections } = setUp()
-    const seen: { input: unknown; ctx: TriggerContext }[] = []
-    receiver.on('idn:identity-created', async (input, ctx) => void seen.push({ input, ctx }))
-    await expect(handler(iscEvent('idn:identity-created', identityCreatedSample()))).resolves.toBeUndefined()
-    expect(seen.map(({ input }) => input)).toEqual([identityCreatedSample()])
-    expect(seen[0]?.ctx.trigger.id).toBe('idn:identity-created')
+    const { events, inputs, contexts, rejections } = bed.setUp()
+    await expect(events(iscEvent('idn:identity-created', identityCreatedSample()))).resolves.toBeUndefined()
+    expect(inputs).toEqual([identityCreatedSample()])
+    expect(contexts[0]?.trigger.id).toBe('idn:identity-created')
     expect(rejections).toEqual([])
   })
 
   it('a handler failure rejects (Lambda retries the event); nothing goes to onRejected', async () => {
-    const { receiver, handler, rejections } = setUp()
-    receiver.on('idn:identity-created', async () => {
+    const { receiver, events, rejections } = bed.setUp()
+    receiver.on('idn:account-correlated', async () => {
       throw new Error('the directory is down')
     })
-    const failure = await handler(iscEvent('idn:identity-created', identityCreatedSample())).catch(
-      (error: unknown) => error,
-    )
+    const correlated = iscEvent('idn:account-correlated', sampleInput('idn:account-correlated'))
+    const failure = await events(correlated).catch((error: unknown) => error)
     expect(isTriggerError(failure)).toBe(true)
     expect(failure).toMatchObject({ name: 'TriggerError', code: 'HANDLER_FAILED' })
     expect((failure as Error).message).not.toContain('directory')
@@ -113,10 +68,8 @@ describe('toEventBridgeHandler: invalid events resolve (retrying cannot fix them
     ['a detail that is not JSON', 'idn:identity-created', '{"identity":', 400, 'INVALID_JSON'],
     ['no detail', 'idn:identity-created', undefined, 400, 'INVALID_JSON'],
   ])('%s', async (_name, detailType, detail, status, code) => {
-    const { receiver, handler, rejections } = setUp()
-    const inputs: unknown[] = []
-    receiver.on('idn:identity-created', async (input) => void inputs.push(input))
-    await expect(handler(iscEvent(detailType, detail))).resolves.toBeUndefined()
+    const { events, inputs, rejections } = bed.setUp()
+    await expect(events(iscEvent(detailType, detail))).resolves.toBeUndefined()
     expect(inputs).toEqual([])
     expect(rejections).toMatchObject([{ trigger: detailType, status, code }])
     const body = rejections[0]?.body
@@ -126,10 +79,9 @@ describe('toEventBridgeHandler: invalid events resolve (retrying cannot fix them
   it('without onRejected, the refusal is logged (codes and paths, never values)', async () => {
     const warnings: unknown[][] = []
     const logger = { warn: (...args: unknown[]) => void warnings.push(args), error: () => {} }
-    const { receiver, handler } = setUp({ logger, onRejected: undefined })
-    receiver.on('idn:identity-created', async () => {})
+    const { events } = bed.setUp({ logger, onRejected: undefined })
     const detail = { ...identityCreatedSample(), identity: { id: 42, name: 'Ada-3f9e' } }
-    await handler(iscEvent('idn:identity-created', detail))
+    await events(iscEvent('idn:identity-created', detail))
     expect(warnings).toHaveLength(1)
     expect(JSON.stringify(warnings)).toMatch(/400 INVALID_PAYLOAD/)
     expect(JSON.stringify(warnings)).toContain('identity.id')
@@ -137,7 +89,7 @@ describe('toEventBridgeHandler: invalid events resolve (retrying cannot fix them
   })
 
   it('a callback URL outside the allowlist: refused before the handler runs, nothing sent', async () => {
-    const { receiver, handler, rejections } = setUp()
+    const { receiver, events, rejections } = bed.setUp()
     let calls = 0
     receiver.on(
       PRE_APPROVAL,
@@ -148,7 +100,7 @@ describe('toEventBridgeHandler: invalid events resolve (retrying cannot fix them
       { mode: 'async' },
     )
     const { detail } = invocation('https://attacker.example')
-    await expect(handler(iscEvent(PRE_APPROVAL, detail))).resolves.toBeUndefined()
+    await expect(events(iscEvent(PRE_APPROVAL, detail))).resolves.toBeUndefined()
     expect(calls).toBe(0)
     expect(rejections).toMatchObject([{ trigger: PRE_APPROVAL, status: 400, code: 'INVALID_CALLBACK' }])
   })
@@ -162,7 +114,7 @@ describe('toEventBridgeHandler: request-response decides through the completion 
   ] as const)(
     '%s: { secret, output } reaches the callback before the handler resolves',
     async (_name, options) => {
-      const { receiver, handler } = setUp()
+      const { receiver, events } = bed.setUp()
       const seen: TriggerContext[] = []
       receiver.on(
         PRE_APPROVAL,
@@ -173,7 +125,7 @@ describe('toEventBridgeHandler: request-response decides through the completion 
         options,
       )
       const { invocationId, detail, completions } = invocation()
-      await handler(iscEvent(PRE_APPROVAL, detail))
+      await events(iscEvent(PRE_APPROVAL, detail))
       expect(completions()).toMatchObject([
         { status: 204, body: { secret: INVOCATION_SECRET, output: DECISION } },
       ])
@@ -182,7 +134,7 @@ describe('toEventBridgeHandler: request-response decides through the completion 
   )
 
   it('a failing handler rejects without completing the invocation; the retry decides', async () => {
-    const { receiver, handler } = setUp()
+    const { receiver, events } = bed.setUp()
     let calls = 0
     receiver.on(
       PRE_APPROVAL,
@@ -194,9 +146,9 @@ describe('toEventBridgeHandler: request-response decides through the completion 
     )
     const { detail, completions } = invocation()
     const event = iscEvent(PRE_APPROVAL, detail)
-    await expect(handler(event)).rejects.toMatchObject({ code: 'HANDLER_FAILED' })
+    await expect(events(event)).rejects.toMatchObject({ code: 'HANDLER_FAILED' })
     expect(completions()).toEqual([])
-    await expect(handler(event)).resolves.toBeUndefined() // Lambda's retry of the same event
+    await expect(events(event)).resolves.toBeUndefined() // Lambda's retry of the same event
     expect(completions()).toMatchObject([
       { status: 204, body: { secret: INVOCATION_SECRET, output: DECISION } },
     ])

@@ -1,14 +1,5 @@
-import { once } from 'node:events'
-import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import {
-  createTriggerReceiver,
-  isTriggerError,
-  type TriggerReceiver,
-  type TriggerReceiverOptions,
-  type TriggerRejection,
-} from '@isc-triggers/core'
-import { type FakeIsc, sampleInput, startFakeIsc } from '@isc-triggers/testing'
+import { createTriggerReceiver, isTriggerError } from '@isc-triggers/core'
+import { sampleInput } from '@isc-triggers/testing'
 import {
   bearer,
   createGate,
@@ -25,9 +16,17 @@ import type {
   EventBridgeHandler,
   Handler,
 } from 'aws-lambda'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toEventBridgeHandler, toLambdaHandler } from './index.js'
+import {
+  closeLoopbacks,
+  loopback,
+  REJECTION_HOOK_BUDGET_MS,
+  turn,
+  watch,
+} from './testing/core.test-helper.js'
 import { httpApiEvent, iscEvent, restApiEvent } from './testing/events.test-helper.js'
+import { AUTHORISED, MOUNT, PRE_APPROVAL, useTestBed } from './testing/test-bed.test-helper.js'
 
 // The Lambda handlers against a hostile or unlucky world: odd event shapes, hooks that fail or
 // hang, a receiver closed mid-event, handlers that throw. The prime rule: ISC never redelivers an
@@ -35,69 +34,13 @@ import { httpApiEvent, iscEvent, restApiEvent } from './testing/events.test-help
 // freezes then); Lambda retries an EventBridge event whose handler rejects, so an event that is
 // neither handled nor kept must reject.
 
-const MOUNT = '/isc/triggers'
-const AUTHORISED = { authorization: bearer(TEST_TOKEN), 'content-type': 'application/json' }
-const PRE_APPROVAL = 'idn:access-request-pre-approval'
-const REJECTION_HOOK_BUDGET_MS = 5_000 // core's reply budget for onRejected
-
-const receivers: TriggerReceiver[] = []
-let isc: FakeIsc
-beforeAll(async () => {
-  isc = await startFakeIsc()
-})
-afterAll(() => isc.close())
+const bed = useTestBed()
+const setUp = bed.setUp
+const decisionDetail = bed.decisionDetail
 afterEach(async () => {
   vi.useRealTimers()
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close({ timeoutMs: 1_000 })))
+  await closeLoopbacks()
 })
-
-function setUp(options: Partial<TriggerReceiverOptions> = {}) {
-  const rejections: TriggerRejection[] = []
-  const receiver = createTriggerReceiver({
-    auth: { type: 'bearer', tokens: [TEST_TOKEN] },
-    logger: false,
-    completion: { allowedCallbackOrigins: [isc.origin] },
-    onRejected: (rejection) => void rejections.push(rejection),
-    ...options,
-  })
-  receivers.push(receiver)
-  const inputs: unknown[] = []
-  receiver.on('idn:identity-created', async (input) => void inputs.push(input))
-  return {
-    receiver,
-    http: toLambdaHandler(receiver, { path: MOUNT }),
-    events: toEventBridgeHandler(receiver),
-    rejections,
-    inputs,
-  }
-}
-
-/** `'pending'` while `promise` has not settled, else how it settled. */
-function watch(promise: Promise<unknown>): () => string {
-  let state = 'pending'
-  promise.then(
-    () => {
-      state = 'resolved'
-    },
-    (error: unknown) => {
-      state = `rejected ${isTriggerError(error) ? error.code : String(error)}`
-    },
-  )
-  return () => state
-}
-
-const turn = () => new Promise((resolve) => setImmediate(resolve))
-
-function decisionDetail(invocationId: string, origin = isc.origin) {
-  return {
-    ...preApprovalSample(),
-    _metadata: {
-      callbackURL: `${origin}/beta/trigger-invocations/${invocationId}/complete`,
-      secret: INVOCATION_SECRET,
-      triggerId: PRE_APPROVAL,
-    },
-  }
-}
 
 describe('hostile: onRejected that fails or takes long (the last chance to keep an event)', () => {
   it.each([
@@ -146,11 +89,10 @@ describe('hostile: onRejected that fails or takes long (the last chance to keep 
       await vi.advanceTimersByTimeAsync(REJECTION_HOOK_BUDGET_MS + 1)
       await turn()
       // Had the handler returned, Lambda would freeze the hook before it stored the event.
-      expect(returned()).toBe('pending')
+      expect(returned.state).toBe('pending')
       storing.open()
-      await vi.waitFor(() => expect(returned()).not.toBe('pending'))
+      expect(await returned.settled).toBe('resolved')
       expect(kept).toEqual([body])
-      expect(returned()).toBe('resolved')
     },
   )
 })
@@ -158,35 +100,28 @@ describe('hostile: onRejected that fails or takes long (the last chance to keep 
 describe('hostile: EventBridge events when the receiver closes mid-way', () => {
   it('a decision still being sent when close() gives up rejects (Lambda retries; the retry decides)', async () => {
     let down = true
-    const held: ServerResponse[] = []
-    const slowIsc = createServer((_req, res) => {
-      if (down) held.push(res)
-      else res.writeHead(204).end()
+    // ISC does not answer while down: the attempt is still in flight at close().
+    const slowIsc = await loopback((_request, res) => {
+      if (!down) res.writeHead(204).end()
     })
-    slowIsc.listen(0, '127.0.0.1')
-    await once(slowIsc, 'listening')
-    const origin = `http://127.0.0.1:${(slowIsc.address() as AddressInfo).port}`
-    try {
-      const { receiver, events } = setUp({ completion: { allowedCallbackOrigins: [origin] } })
-      const arrived = createGate()
-      slowIsc.once('request', () => arrived.open())
-      receiver.on(PRE_APPROVAL, async () => DECISION, { mode: 'async' })
-      const event = iscEvent(PRE_APPROVAL, decisionDetail('inv-closing', origin))
-      const outcome = watch(events(event))
-      await arrived.promise
-      await receiver.close({ timeoutMs: 1 }) // a SIGTERM handler, say
-      await vi.waitFor(() => expect(outcome()).not.toBe('pending'))
-      expect(outcome()).toBe('rejected SHUTTING_DOWN') // was: resolved, and the decision never sent
+    const completion = { allowedCallbackOrigins: [slowIsc.origin] }
+    const { receiver, events } = setUp({ completion })
+    receiver.on(PRE_APPROVAL, async () => DECISION, { mode: 'async' })
+    const event = iscEvent(PRE_APPROVAL, decisionDetail('inv-closing', slowIsc.origin))
+    const outcome = watch(events(event))
+    await slowIsc.until(1)
+    await receiver.close({ timeoutMs: 1 }) // a SIGTERM handler, say
+    // Was: resolved, and the decision never sent.
+    expect(await outcome.settled).toBe('rejected SHUTTING_DOWN')
 
-      down = false
-      const retry = setUp({ completion: { allowedCallbackOrigins: [origin] } })
-      retry.receiver.on(PRE_APPROVAL, async () => DECISION, { mode: 'async' })
-      await expect(retry.events(event)).resolves.toBeUndefined()
-    } finally {
-      for (const res of held) res.destroy()
-      slowIsc.closeAllConnections()
-      slowIsc.close()
-    }
+    down = false
+    const retry = setUp({ completion })
+    retry.receiver.on(PRE_APPROVAL, async () => DECISION, { mode: 'async' })
+    await expect(retry.events(event)).resolves.toBeUndefined()
+    expect(slowIsc.received.map((request) => JSON.parse(request.body))).toEqual([
+      { secret: INVOCATION_SECRET, output: DECISION },
+      { secret: INVOCATION_SECRET, output: DECISION },
+    ])
   })
 })
 
@@ -233,7 +168,7 @@ describe('hostile: EventBridge events of odd shapes', () => {
     await events(iscEvent(PRE_APPROVAL, decisionDetail('inv-evil', 'https://isc.attacker.example')))
     expect(calls).toBe(0)
     expect(rejections.map((rejection) => rejection.code)).toEqual(['INVALID_CALLBACK', 'INVALID_CALLBACK'])
-    expect(isc.attempts.filter((attempt) => attempt.invocationId === 'inv-evil')).toEqual([])
+    expect(bed.isc.attempts.filter((attempt) => attempt.invocationId === 'inv-evil')).toEqual([])
   })
 
   it('two events at once: one failing rejects alone; the other decides and resolves', async () => {
@@ -253,10 +188,12 @@ describe('hostile: EventBridge events of odd shapes', () => {
     )
     const deciding = watch(events(iscEvent(PRE_APPROVAL, decisionDetail('inv-two-b'))))
     both.open()
-    await vi.waitFor(() => expect([failing(), deciding()]).not.toContain('pending'))
-    expect([failing(), deciding()]).toEqual(['rejected HANDLER_FAILED', 'resolved'])
-    expect(isc.completions.map((attempt) => attempt.invocationId)).toContain('inv-two-b')
-    expect(isc.attempts.map((attempt) => attempt.invocationId)).not.toContain('inv-two-a')
+    expect(await Promise.all([failing.settled, deciding.settled])).toEqual([
+      'rejected HANDLER_FAILED',
+      'resolved',
+    ])
+    expect(bed.isc.completions.map((attempt) => attempt.invocationId)).toContain('inv-two-b')
+    expect(bed.isc.attempts.map((attempt) => attempt.invocationId)).not.toContain('inv-two-a')
   })
 
   it('a throwing logger changes no outcome', async () => {
@@ -382,7 +319,6 @@ describe('hostile: HTTP events of odd shapes', () => {
 // EventBridge details accept the handlers too.
 it('the handlers fit the authorizer and typed-detail handler types of @types/aws-lambda', () => {
   const receiver = createTriggerReceiver({ auth: { type: 'none' }, logger: false })
-  receivers.push(receiver)
   const http = toLambdaHandler(receiver)
   const cognito: APIGatewayProxyWithCognitoAuthorizerHandler = http
   const lambdaAuthorizer: APIGatewayProxyWithLambdaAuthorizerHandler<{ tenant: string }> = http

@@ -1,11 +1,5 @@
-import {
-  createTriggerReceiver,
-  type TriggerContext,
-  type TriggerReceiver,
-  type TriggerReceiverOptions,
-  type TriggerRejection,
-} from '@isc-triggers/core'
-import { type FakeIsc, sampleInput, startFakeIsc } from '@isc-triggers/testing'
+import type { TriggerContext } from '@isc-triggers/core'
+import { sampleInput } from '@isc-triggers/testing'
 import {
   bearer,
   createGate,
@@ -14,26 +8,23 @@ import {
   INVOCATION_SECRET,
   identityCreatedSample,
   preApprovalSample,
-  settlesWithin,
   TEST_TOKEN,
 } from '@isc-triggers-internal/test-utils'
 import type { APIGatewayProxyEvent } from 'aws-lambda'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { toLambdaHandler } from './index.js'
+import { describe, expect, it } from 'vitest'
 import type { LambdaHttpEvent } from './lambda-request.js'
+import { turn } from './testing/core.test-helper.js'
 import {
   functionUrlEvent,
   type HttpDelivery,
   httpApiEvent,
   restApiEvent,
 } from './testing/events.test-helper.js'
+import { AUTHORISED, MOUNT, useTestBed } from './testing/test-bed.test-helper.js'
 
 // toLambdaHandler through the event shapes AWS documents: REST API (v1), HTTP API (v2, on the
 // $default stage, a named stage and a custom domain) and Function URL. Every status is the
 // receiver's: a reply through the handler equals receiver.handle()'s for the same request.
-
-const MOUNT = '/isc/triggers'
-const AUTHORISED = { authorization: bearer(TEST_TOKEN), 'content-type': 'application/json' }
 
 type Shape = (delivery: HttpDelivery) => LambdaHttpEvent
 
@@ -48,29 +39,12 @@ const SHAPES: [string, Shape][] = [
   ['Function URL', (d) => functionUrlEvent(d)],
 ]
 
-const receivers: TriggerReceiver[] = []
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()))
-})
+const bed = useTestBed()
 
-interface Calls {
-  inputs: unknown[]
-  rejections: TriggerRejection[]
-}
-
-/** `path: null`: mounted without a path option (at the root). */
-function setUp(options: Partial<TriggerReceiverOptions> = {}, path: string | null = MOUNT) {
-  const calls: Calls = { inputs: [], rejections: [] }
-  const receiver = createTriggerReceiver({
-    auth: { type: 'bearer', tokens: [TEST_TOKEN] },
-    logger: false,
-    onRejected: (rejection) => void calls.rejections.push(rejection),
-    ...options,
-  })
-  receivers.push(receiver)
-  receiver.on('idn:identity-created', async (input) => void calls.inputs.push(input))
-  const handler = path === null ? toLambdaHandler(receiver) : toLambdaHandler(receiver, { path })
-  return { receiver, handler, calls }
+/** The receiver (see useTestBed) and `toLambdaHandler`; `path: null` mounts it without a path option. */
+function setUp(...args: Parameters<typeof bed.setUp>) {
+  const { receiver, http, inputs, rejections } = bed.setUp(...args)
+  return { receiver, handler: http, calls: { inputs, rejections } }
 }
 
 function post(path: string, body: unknown, headers: Record<string, string> = AUTHORISED): HttpDelivery {
@@ -265,25 +239,10 @@ describe('toLambdaHandler: every reply is the receiver’s', () => {
 })
 
 describe('toLambdaHandler: request-response (Lambda freezes after the reply)', () => {
-  let isc: FakeIsc
   let invocations = 0
-  beforeAll(async () => {
-    isc = await startFakeIsc()
-  })
-  afterAll(() => isc.close())
 
   function decisionDelivery(invocationId: string): HttpDelivery {
-    const body = {
-      ...preApprovalSample(),
-      _metadata: {
-        callbackURL: isc.callbackURL(invocationId),
-        secret: INVOCATION_SECRET,
-        triggerId: 'idn:access-request-pre-approval',
-        triggerType: 'requestResponse',
-        responseMode: 'async',
-      },
-    }
-    return post('/access-request-pre-approval', body)
+    return post('/access-request-pre-approval', bed.decisionDetail(invocationId))
   }
 
   it.each([
@@ -292,7 +251,7 @@ describe('toLambdaHandler: request-response (Lambda freezes after the reply)', (
   ] as const)(
     '%s: returns only once the decision reached the callback',
     async (_name, options, status, defer) => {
-      const { receiver, handler } = setUp({ completion: { allowedCallbackOrigins: [isc.origin] } })
+      const { receiver, handler } = setUp()
       const decided = createGate()
       const started = createGate()
       receiver.on(
@@ -312,14 +271,14 @@ describe('toLambdaHandler: request-response (Lambda freezes after the reply)', (
         return value
       })
       await started.promise
-      await new Promise((resolve) => setImmediate(resolve)) // receiver.handle() would have answered by now
+      await turn() // receiver.handle() would have answered by now
       expect(returned).toBe(false)
       decided.open()
       const reply = await result
       expect(reply.statusCode).toBe(status)
       expect(JSON.parse(reply.body)).toEqual({})
       // The callback was delivered before the handler returned (nothing is left to freeze).
-      expect(isc.completions.filter((attempt) => attempt.invocationId === invocationId)).toMatchObject([
+      expect(bed.isc.completions.filter((attempt) => attempt.invocationId === invocationId)).toMatchObject([
         { body: { secret: INVOCATION_SECRET, output: DECISION } },
       ])
     },
@@ -337,11 +296,8 @@ describe('toLambdaHandler: request-response (Lambda freezes after the reply)', (
       },
       { mode: 'sync', timeoutMs: 20, fallback },
     )
-    const result = await settlesWithin(
-      handler(restApiEvent(post('/access-request-pre-approval', preApprovalSample()))),
-      4_000,
-      'the fallback waited for the late handler',
-    )
+    // Waiting for the late handler would never end: the gate opens only after the reply.
+    const result = await handler(restApiEvent(post('/access-request-pre-approval', preApprovalSample())))
     expect(JSON.parse(result.body)).toEqual(fallback)
     held.open()
   })
