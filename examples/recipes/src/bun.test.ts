@@ -1,15 +1,20 @@
 // Bun is not installed here: Bun.serve calls the default export's fetch with a Web Request, and
 // so does this test, under Node.
 import { sampleInput } from '@isc-triggers/testing'
-import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 const token = 'recipe-test-token'
+// Each test loads its own copy of the module: its own receiver and journal, closed after it.
 let recipe: typeof import('./bun.js')
-beforeAll(async () => {
+beforeEach(async () => {
+  vi.resetModules()
   // The module builds its receiver from ISC_TOKEN when it loads, as `bun run` would.
   vi.stubEnv('ISC_TOKEN', token)
   recipe = await import('./bun.js')
   vi.unstubAllEnvs()
+})
+afterEach(async () => {
+  await recipe.shutdown()
 })
 
 function send(path: string, body: unknown, bearer = token): Promise<Response> {
@@ -56,7 +61,6 @@ describe('the Bun recipe’s default export', () => {
   })
 
   it('refuses a wrong token (401) and an invalid payload (400) in core’s error format', async () => {
-    const before = recipe.journal.welcomed.length
     const input = sampleInput('idn:identity-created')
     const unauthorized = await send('/isc/triggers/identity-created', input, 'nope')
     expect(unauthorized.status).toBe(401)
@@ -69,7 +73,7 @@ describe('the Bun recipe’s default export', () => {
     const body = (await invalid.json()) as { error: { code: string; issues: { path: string }[] } }
     expect(body.error.code).toBe('INVALID_PAYLOAD')
     expect(body.error.issues.map((issue) => issue.path)).toContain('identity')
-    expect(recipe.journal.welcomed).toHaveLength(before)
+    expect(recipe.journal.welcomed).toEqual([])
   })
 
   it('routes only its own paths to the receiver', async () => {
@@ -82,10 +86,9 @@ describe('the Bun recipe’s default export', () => {
   })
 
   it('takes the trigger from the URL with core’s triggerSegment: a malformed segment is not a throw', async () => {
-    const before = recipe.journal.welcomed.length
     const input = sampleInput('idn:identity-created', { identity: { name: 'Trailing Slash' } })
     expect((await send('/isc/triggers/identity-created/?source=isc', input)).status).toBe(200)
-    expect(recipe.journal.welcomed).toHaveLength(before + 1)
+    expect(recipe.journal.welcomed).toEqual(['Trailing Slash'])
 
     // Not the receiver's: invalid percent-encoding, a nested path, a longer name. The app's 404.
     for (const path of ['/isc/triggers/%E0%A4%A', '/isc/triggers/identity-created/x', '/isc/triggersx']) {
@@ -93,7 +96,7 @@ describe('the Bun recipe’s default export', () => {
       expect(response.status).toBe(404)
       expect(await response.text()).toBe('Not Found')
     }
-    expect(recipe.journal.welcomed).toHaveLength(before + 1)
+    expect(recipe.journal.welcomed).toEqual(['Trailing Slash'])
 
     // The mount path itself, with a slash: the receiver, which wants _metadata.triggerId.
     const unnamed = await send('/isc/triggers/', input)

@@ -1,17 +1,29 @@
 // Next.js is not installed (too heavy for CI): these tests call the route handlers the way Next's
 // App Router does, with a Web Request and, for the dynamic segment, `params` as a Promise.
 import { sampleInput } from '@isc-triggers/testing'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { POST, runtime } from './app/isc/triggers/[trigger]/route'
-import { POST as postToMount } from './app/isc/triggers/route'
-import { journal, triggerReceiver } from './receiver'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+type TriggerRoute = typeof import('./app/isc/triggers/[trigger]/route')
+type MountRoute = typeof import('./app/isc/triggers/route')
+type ReceiverModule = typeof import('./receiver')
 
 const token = 'recipe-test-token'
-// Set only now, after the imports above: loading the routes must not need it (next build does).
-beforeAll(() => {
+// Each test loads fresh copies of the routes and of receiver.ts (its own receiver and journal),
+// as a new Next process would, and closes that receiver after it.
+let route: TriggerRoute
+let mountRoute: MountRoute
+let next: ReceiverModule
+beforeEach(async () => {
+  vi.resetModules()
+  // Loading the routes must not need ISC_TOKEN (next build does it): it is set only once loaded.
+  vi.stubEnv('ISC_TOKEN', undefined)
+  route = await import('./app/isc/triggers/[trigger]/route')
+  mountRoute = await import('./app/isc/triggers/route')
+  next = await import('./receiver')
   vi.stubEnv('ISC_TOKEN', token)
 })
-afterAll(() => {
+afterEach(async () => {
+  await next.closeTriggerReceivers()
   vi.unstubAllEnvs()
 })
 
@@ -26,28 +38,28 @@ const params = (trigger: string) => ({ params: Promise.resolve({ trigger }) })
 
 describe('the Next.js route handler recipe', () => {
   it('runs on the Node.js runtime', () => {
-    expect(runtime).toBe('nodejs')
+    expect(route.runtime).toBe('nodejs')
+    expect(mountRoute.runtime).toBe('nodejs')
   })
 
-  it('exports only POST: Next answers other methods itself, as the README says', async () => {
-    for (const route of [
-      await import('./app/isc/triggers/route'),
-      await import('./app/isc/triggers/[trigger]/route'),
-    ])
-      expect(Object.keys(route).sort()).toEqual(['POST', 'runtime'])
+  it('exports only POST: Next answers other methods itself, as the README says', () => {
+    for (const each of [route, mountRoute]) expect(Object.keys(each).sort()).toEqual(['POST', 'runtime'])
   })
 
   it('runs a fire-and-forget handler and answers 200 {}', async () => {
     const input = sampleInput('idn:identity-created', { identity: { name: 'Dorothy Vaughan' } })
-    const response = await POST(request('/isc/triggers/identity-created', input), params('identity-created'))
+    const response = await route.POST(
+      request('/isc/triggers/identity-created', input),
+      params('identity-created'),
+    )
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({})
-    expect(journal.welcomed).toEqual(['Dorothy Vaughan'])
+    expect(next.journal.welcomed).toEqual(['Dorothy Vaughan'])
   })
 
   it('answers a SYNC pre-approval with the handler’s decision, by segment or by _metadata.triggerId', async () => {
     const input = sampleInput('idn:access-request-pre-approval', { accessRequestId: 'ar-next-1' })
-    const approved = await POST(
+    const approved = await route.POST(
       request('/isc/triggers/access-request-pre-approval', input),
       params('access-request-pre-approval'),
     )
@@ -59,19 +71,18 @@ describe('the Next.js route handler recipe', () => {
       requestedItems: [{ id: 'role-1', name: 'Billing Admin', type: 'ROLE', operation: 'Add' }],
     })
     const _metadata = { triggerId: 'idn:access-request-pre-approval', responseMode: 'SYNC' }
-    const denied = await postToMount(request('/isc/triggers', { ...admin, _metadata }))
+    const denied = await mountRoute.POST(request('/isc/triggers', { ...admin, _metadata }))
     expect(denied.status).toBe(200)
     expect(await denied.json()).toMatchObject({ approved: false })
-    expect(journal.decisions).toEqual([
+    expect(next.journal.decisions).toEqual([
       { accessRequestId: 'ar-next-1', approved: true },
       { accessRequestId: 'ar-next-2', approved: false },
     ])
   })
 
   it('refuses a wrong token (401) and an invalid payload (400) in core’s error format', async () => {
-    const before = journal.welcomed.length
     const input = sampleInput('idn:identity-created')
-    const unauthorized = await POST(
+    const unauthorized = await route.POST(
       request('/isc/triggers/identity-created', input, 'nope'),
       params('identity-created'),
     )
@@ -80,7 +91,7 @@ describe('the Next.js route handler recipe', () => {
       error: { code: 'UNAUTHORIZED', message: expect.any(String) },
     })
 
-    const invalid = await POST(
+    const invalid = await route.POST(
       request('/isc/triggers/identity-created', { ...input, identity: 'Ada' }),
       params('identity-created'),
     )
@@ -88,18 +99,18 @@ describe('the Next.js route handler recipe', () => {
     const body = (await invalid.json()) as { error: { code: string; issues: { path: string }[] } }
     expect(body.error.code).toBe('INVALID_PAYLOAD')
     expect(body.error.issues.map((issue) => issue.path)).toContain('identity')
-    expect(journal.welcomed).toHaveLength(before)
+    expect(next.journal.welcomed).toEqual([])
   })
 
   it('creates the receiver once, and closeTriggerReceivers() from another copy of the module closes it', async () => {
-    const receiver = triggerReceiver()
-    expect(triggerReceiver()).toBe(receiver)
+    const receiver = next.triggerReceiver()
+    expect(next.triggerReceiver()).toBe(receiver)
     // instrumentation.ts may get its own copy of receiver.ts: it still reaches this receiver.
     vi.resetModules()
     const copy = await import('./receiver')
-    expect(copy.triggerReceiver).not.toBe(triggerReceiver)
+    expect(copy.triggerReceiver).not.toBe(next.triggerReceiver)
     await copy.closeTriggerReceivers()
-    const after = await POST(
+    const after = await route.POST(
       request('/isc/triggers/identity-created', sampleInput('idn:identity-created')),
       params('identity-created'),
     )
