@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { TriggerReceiver } from '@isc-triggers/core'
 import { receiveNodeRequest } from '@isc-triggers/core/node'
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify'
 
 /**
  * Options of {@link triggersPlugin}: the receiver. Where it is served is Fastify's own `prefix`
@@ -34,21 +34,29 @@ export interface TriggersPluginOptions {
  * // POST /isc/triggers/identity-created → 200 {}
  */
 export const triggersPlugin: FastifyPluginCallback<TriggersPluginOptions> = (app, { receiver }, done) => {
-  // The body stays in the stream for the receiver (limits, timeout, 415, JSON errors are its own):
-  // the stream as the app's preParsing hooks left it (`request.raw`, or one they put in its place).
-  // What runs after this hook (a route's own preParsing hook, the parser) gets an empty stream, so
-  // nothing reads the delivery beside the receiver (fastify-raw-body does, on every route).
-  const bodies = new WeakMap<FastifyRequest, Readable>()
-  app.addHook('preParsing', (request, _reply, payload, next) => {
-    bodies.set(request, payload)
+  // The body stays in a stream for the receiver (limits, timeout, 415, JSON errors are its own):
+  // `request.raw`, or the stream the app's preParsing hooks put in its place (the parser gets it).
+  // A route's own preParsing hooks (fastify-raw-body adds one to every route) would read it beside
+  // the receiver: before them, the route's stream is kept and they get an empty one. Routes without
+  // such hooks pay nothing for it.
+  const kept = new WeakMap<FastifyRequest, Readable>()
+  const keep: preParsingHookHandler = (request, _reply, payload, next) => {
+    kept.set(request, payload)
     next(null, Readable.from([]))
+  }
+  app.addHook('onRoute', (route) => {
+    const hooks = [route.preParsing ?? []].flat()
+    if (hooks.length > 0) route.preParsing = [keep, ...hooks]
   })
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null))
+  app.addContentTypeParser('*', (request, payload, parsed) => {
+    const stream = kept.get(request) ?? payload
+    parsed(null, stream === request.raw ? undefined : stream)
+  })
 
   async function deliver(request: FastifyRequest, reply: FastifyReply) {
     const { trigger } = request.params as { trigger?: string }
-    const body = bodies.get(request)
+    const body = request.body as Readable | undefined
     const answer = await receiveNodeRequest(receiver, request.raw, { trigger, body })
     return reply.code(answer.status).headers(answer.headers).send(answer.body)
   }
