@@ -35,10 +35,11 @@ export function createGate(): Gate {
 /**
  * Resolves as `promise` does, or rejects with `what` if it has not settled within `ms`: a clear
  * failure, instead of the test runner's timeout, when a reply waits for something it must not.
- * Use generous budgets (seconds); this is a hang detector, never a speed check.
+ * A hang detector, never a speed check: give it 30 s or more (CI shares two cores), and the test
+ * a longer timeout. Where a held gate already makes a regression hang, await the promise itself.
  *
  * @example
- * const reply = await settlesWithin(harness.send(request), 4_000, 'the ASYNC reply waited for the handler')
+ * const head = await settlesWithin(exchange.head, 30_000, 'the refusal waited for a body that never came')
  */
 export function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined

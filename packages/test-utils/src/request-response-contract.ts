@@ -17,7 +17,7 @@ import {
   INVOCATION_SECRET,
 } from './decisions.js'
 import { preApprovalSample } from './fixtures.js'
-import { createGate, type Gate, settlesWithin } from './gate.js'
+import { createGate, type Gate } from './gate.js'
 
 // The request-response part of the contract: what ISC sees on the wire in each reply mode, with a
 // fake ISC receiving the callbacks. Handlers wait on gates the test opens, so "answered before the
@@ -26,9 +26,7 @@ import { createGate, type Gate, settlesWithin } from './gate.js'
 
 type Handler = DecisionHandler
 const SECRET = INVOCATION_SECRET
-/** A hang detector for replies that must not wait for the handler (generous: not a speed check). */
-const REPLY_BUDGET_MS = 4_000
-/** Within ISC's 10 s and far beyond REPLY_BUDGET_MS: only a deferral can explain an early 202. */
+/** Within ISC's 10 s and far beyond a reply's time: only a deferral can explain an early 202. */
 const LONG_BUDGET_MS = 9_000
 
 /**
@@ -99,7 +97,7 @@ export function describeRequestResponse(makeHarness: MakeHarness): void {
         await decided.promise
         return DECISION_WITH_EXTRA
       })
-      const reply = await settlesWithin(deliver(), REPLY_BUDGET_MS, 'the ASYNC reply waited for the handler')
+      const reply = await deliver() // a reply that waited for the handler would never come: it decides after
       expectJson(reply, 200, {})
       expect(seen).toHaveLength(1)
       expect(attempts()).toEqual([])
@@ -131,11 +129,7 @@ export function describeRequestResponse(makeHarness: MakeHarness): void {
           return DECISION_WITH_EXTRA
         },
       )
-      const reply = await settlesWithin(
-        deliver(),
-        REPLY_BUDGET_MS,
-        'the deferred reply waited for the handler',
-      )
+      const reply = await deliver() // a reply that waited for the handler would never come
       expectJson(reply, 202, {})
       decided.open()
       expect((await isc.waitForCompletion(invocationId)).body).toEqual({ secret: SECRET, output: DECISION })
@@ -152,7 +146,7 @@ export function describeRequestResponse(makeHarness: MakeHarness): void {
           return DECISION_WITH_EXTRA
         },
       )
-      const reply = await settlesWithin(deliver(), REPLY_BUDGET_MS, 'the reply waited past the budget')
+      const reply = await deliver() // a reply that waited past the budget would never come
       expectJson(reply, 202, {})
       expect(finished).toBe(false)
       expect(attempts()).toEqual([])
