@@ -33,7 +33,13 @@ export function triggersFetch(receiver: TriggerReceiver): (request: Request) => 
   }
 }
 
-/** What the handlers did (a real service would write to its database instead). */
+/**
+ * What this module's handlers did and what its receiver refused (a real service would write to
+ * its database instead).
+ *
+ * @example
+ * journal.welcomed // ['Mary Jackson'] once her identity-created delivery was handled
+ */
 export const journal = emptyJournal()
 const receiver = createRecipeReceiver({ tokens: tokensFromEnv(), journal })
 
@@ -52,5 +58,12 @@ if ('Bun' in globalThis)
       shutdown().finally(() => process.exit(0))
     })
 
-/** `Bun.serve` options: `bun run` serves a default export that has `fetch`. */
+/**
+ * `Bun.serve` options: `bun run` serves a default export that has `fetch`.
+ *
+ * @example
+ * // What `bun run src/bun.ts` does with it:
+ * import options from './bun.ts'
+ * Bun.serve(options)
+ */
 export default { port: Number(process.env.PORT ?? 3000), fetch: triggersFetch(receiver) }

@@ -5,7 +5,14 @@ import { serve } from '@hono/node-server'
 import type { TriggerReceiver } from '@isc-triggers/core'
 import { Hono } from 'hono'
 
-/** Where ISC delivers: POST /isc/triggers/identity-created, ... */
+/**
+ * Where ISC delivers: `POST /isc/triggers/<trigger>`, or `POST /isc/triggers` with the trigger in
+ * `_metadata.triggerId`.
+ *
+ * @example
+ * // The URL of an ISC subscription:
+ * const url = `https://hooks.example.com${TRIGGER_PATH}/identity-created`
+ */
 export const TRIGGER_PATH = '/isc/triggers'
 
 /**
@@ -27,9 +34,18 @@ export function createHonoApp(receiver: TriggerReceiver): Hono {
   return app
 }
 
-/** A running Hono server: its port, and the shutdown that lets in-flight deliveries finish. */
+/**
+ * A running Hono server: its port, and the shutdown that lets in-flight deliveries finish.
+ *
+ * @example
+ * const server: HonoServer = await startHonoServer(receiver, { port: 0 })
+ * console.log(`listening on ${server.port}`)
+ * await server.close()
+ */
 export interface HonoServer {
+  /** The port it listens on (the one the OS chose for `port: 0`). */
   port: number
+  /** Stops taking connections, waits for the receiver's in-flight work, then for the server. */
   close(): Promise<void>
 }
 

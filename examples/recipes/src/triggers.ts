@@ -7,7 +7,13 @@ import {
   type TriggerRejection,
 } from '@isc-triggers/core'
 
-/** What the handlers did (a real service would write to its database instead). */
+/**
+ * What the handlers did, and what the receiver refused (a real service would write to its
+ * database instead).
+ *
+ * @example
+ * const journal: Journal = { welcomed: ['Ada Lovelace'], decisions: [], rejected: [] }
+ */
 export interface Journal {
   welcomed: string[]
   decisions: { accessRequestId: string; approved: boolean }[]
@@ -15,7 +21,12 @@ export interface Journal {
   rejected: TriggerRejection[]
 }
 
-/** An empty {@link Journal}. */
+/**
+ * An empty {@link Journal}.
+ *
+ * @example
+ * const receiver = createRecipeReceiver({ tokens: tokensFromEnv(), journal: emptyJournal() })
+ */
 export function emptyJournal(): Journal {
   return { welcomed: [], decisions: [], rejected: [] }
 }
@@ -23,7 +34,12 @@ export function emptyJournal(): Journal {
 type AccessRequest = TriggerInput<'idn:access-request-pre-approval'>
 type Decision = TriggerOutput<'idn:access-request-pre-approval'>
 
-/** The approval policy: anything administrative goes to a human, the rest is approved. */
+/**
+ * The approval policy: anything administrative goes to a human, the rest is approved.
+ *
+ * @example
+ * decide(input) // { approved: false, comment: 'Prod Admin needs a manual review', approver: 'svc-access-policy' }
+ */
 export function decide(request: AccessRequest): Decision {
   const admin = request.requestedItems.filter((item) => /admin/i.test(item.name))
   if (admin.length > 0)

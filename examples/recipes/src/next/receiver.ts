@@ -3,7 +3,13 @@
 import type { TriggerReceiver } from '@isc-triggers/core'
 import { createRecipeReceiver, emptyJournal, tokensFromEnv } from '../triggers'
 
-/** What the handlers did (a real service would write to its database instead). */
+/**
+ * What the handlers of this module's receiver did, and what it refused (a real service would write
+ * to its database instead).
+ *
+ * @example
+ * journal.rejected // the deliveries the receiver refused, as onRejected got them
+ */
 export const journal = emptyJournal()
 
 // Next may bundle this module more than once (route handlers, instrumentation.ts): every copy

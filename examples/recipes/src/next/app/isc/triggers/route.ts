@@ -2,7 +2,12 @@
 // Only POST is exported: Next answers other methods itself (an empty 405; see the README).
 import { triggerReceiver } from '../../../receiver'
 
-/** Core uses Node built-ins (and a BullMQ queue needs Redis over TCP): never the Edge runtime. */
+/**
+ * Core uses Node built-ins (and a BullMQ queue needs Redis over TCP): never the Edge runtime.
+ *
+ * @example
+ * export const runtime = 'nodejs' // Next reads it from the route module
+ */
 export const runtime = 'nodejs'
 
 /**
