@@ -32,8 +32,6 @@ export async function replyFromFastify(
   reply.status(answer.status).headers(answer.headers).send(answer.body)
 }
 
-const PARAM = '/:trigger'
-
 /**
  * Makes the module's routes answer from an `onRequest` hook of their own, before Fastify parses
  * their body: authentication first, the receiver's `bodyLimit` and `bodyTimeoutMs`, its 415 and
@@ -52,7 +50,7 @@ export function answerBeforeFastifyParses(instance: unknown, receiver: TriggerRe
   const fastify = instance as { addHook(name: 'onRoute', hook: (route: FastifyRoute) => void): void }
   fastify.addHook('onRoute', (route) => {
     const marked = Boolean(route.handler && Reflect.getMetadata(TRIGGERS_ROUTE, route.handler))
-    const param = route.url?.endsWith(PARAM) === true
+    const param = route.url?.endsWith('/:trigger') === true
     const ours = marked || (owed > 0 && param)
     // A `…/:trigger` route (marked, when the adapter hides nothing) is one owed; another route ends the run.
     owed = param ? Math.max(owed - 1, 0) : marked ? owed + 1 : 0

@@ -2,7 +2,14 @@ import 'reflect-metadata'
 import type { TriggerContext, TriggerInput, TriggerReceiver } from '@isc-triggers/core'
 import { sampleInput } from '@isc-triggers/testing'
 import { bearer, TEST_TOKEN } from '@isc-triggers-internal/test-utils'
-import { type INestApplicationContext, Inject, Injectable, Module, Scope } from '@nestjs/common'
+import {
+  type INestApplicationContext,
+  Inject,
+  Injectable,
+  type LoggerService,
+  Module,
+  Scope,
+} from '@nestjs/common'
 import { NestFactory, REQUEST } from '@nestjs/core'
 import { Test } from '@nestjs/testing'
 import request from 'supertest'
@@ -198,5 +205,46 @@ describe('@OnTrigger on a request-scoped provider, in an application context (a 
     } finally {
       await context.close()
     }
+  })
+})
+
+describe('a scoped factory provider whose token is not a class', () => {
+  it('is named in a warning at bootstrap: its @OnTrigger() methods cannot be found', async () => {
+    const warnings: unknown[][] = []
+    const logger: LoggerService = {
+      log() {},
+      error() {},
+      warn: (...args: unknown[]) => void warnings.push(args),
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [TriggersModule.forRoot({ auth, logger: false })],
+      providers: [
+        ...providers,
+        { provide: 'TENANT_HANDLERS', scope: Scope.REQUEST, inject: [REQUEST], useFactory: () => ({}) },
+        { provide: Symbol('audit handlers'), scope: Scope.TRANSIENT, useFactory: () => ({}) },
+        // Neither is warned about: an alias (its target is found) and a class token.
+        { provide: 'HANDLERS', useExisting: RequestScopedHandlers },
+        {
+          provide: DeliveryScope,
+          scope: Scope.REQUEST,
+          inject: [REQUEST],
+          useFactory: (ctx: TriggerContext) => new DeliveryScope(ctx),
+        },
+      ],
+    }).compile()
+    const app = moduleRef.createNestApplication({ logger })
+    try {
+      await app.init()
+    } finally {
+      await app.close()
+    }
+    // Nest's own REQUEST and INQUIRER providers (request-scoped and transient factories) are not named.
+    expect(warnings).toEqual([
+      [expect.stringMatching(/^TENANT_HANDLERS .*@OnTrigger\(\) .*cannot be found/), 'TriggersModule'],
+      [
+        expect.stringMatching(/^Symbol\(audit handlers\) .*@OnTrigger\(\) .*cannot be found/),
+        'TriggersModule',
+      ],
+    ])
   })
 })
