@@ -1,4 +1,4 @@
-import { isTriggerError, type TriggerContext } from '@isc-triggers/core'
+import { isTriggerError, type TriggerContext, type TriggerReceiver } from '@isc-triggers/core'
 import { sampleInput } from '@isc-triggers/testing'
 import {
   DECISION,
@@ -152,5 +152,64 @@ describe('toEventBridgeHandler: request-response decides through the completion 
     expect(completions()).toMatchObject([
       { status: 204, body: { secret: INVOCATION_SECRET, output: DECISION } },
     ])
+  })
+})
+
+describe("toEventBridgeHandler: the invocation's deadline counts from the event's time", () => {
+  const HOUR_MS = 3_600_000 // completion.deadlineMs by default
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR_MS).toISOString()
+
+  function deciding(receiver: TriggerReceiver, seen: TriggerContext[]) {
+    receiver.on(
+      PRE_APPROVAL,
+      async (_input, ctx) => {
+        seen.push(ctx)
+        return DECISION
+      },
+      { mode: 'async' },
+    )
+  }
+
+  it('a retry after the deadline passed: no decision is sent (ISC would refuse it), the handler is told, the event resolves', async () => {
+    const { receiver, events, rejections } = bed.setUp()
+    const seen: TriggerContext[] = []
+    deciding(receiver, seen)
+    const { detail, completions } = invocation()
+    const time = hoursAgo(2)
+    await expect(events(iscEvent(PRE_APPROVAL, detail, time))).resolves.toBeUndefined()
+    expect(completions()).toEqual([]) // was: a fresh hour from the retry, and the decision sent
+    expect(seen[0]?.receivedAt.toISOString()).toBe(new Date(time).toISOString())
+    expect(seen[0]?.signal.aborted).toBe(true)
+    expect(rejections).toEqual([])
+  })
+
+  it('within the deadline (the first delivery, or a retry minutes later): the decision is sent', async () => {
+    const { receiver, events } = bed.setUp()
+    const seen: TriggerContext[] = []
+    deciding(receiver, seen)
+    const { detail, completions } = invocation()
+    const time = hoursAgo(0.5)
+    await events(iscEvent(PRE_APPROVAL, detail, time))
+    expect(completions()).toMatchObject([
+      { status: 204, body: { secret: INVOCATION_SECRET, output: DECISION } },
+    ])
+    expect(seen[0]?.receivedAt.toISOString()).toBe(new Date(time).toISOString())
+    expect(seen[0]?.signal.aborted).toBe(false)
+  })
+
+  it.each([
+    ['a time in the future (a skewed clock)', new Date(Date.now() + 2 * HOUR_MS).toISOString()],
+    ['a time that is not a date', 'yesterday'],
+    ['no time', undefined],
+  ])('%s counts as now: the decision is sent', async (_name, time) => {
+    const { receiver, events } = bed.setUp()
+    const seen: TriggerContext[] = []
+    deciding(receiver, seen)
+    const { detail, completions } = invocation()
+    const before = Date.now()
+    await events({ ...iscEvent(PRE_APPROVAL, detail), time: time as string })
+    const at = seen[0]?.receivedAt.getTime() ?? Number.NaN
+    expect(at >= before && at <= Date.now()).toBe(true)
+    expect(completions()).toMatchObject([{ status: 204 }])
   })
 })

@@ -32,6 +32,12 @@ export type EventBridgeTriggerHandler = (event: EventBridgeEvent<string, unknown
  */
 export function toEventBridgeHandler(receiver: TriggerReceiver): EventBridgeTriggerHandler {
   // async: an event that is not an object rejects rather than throwing before a promise exists.
+  // `time` is when the event was put on the bus, kept by Lambda's retries: the invocation's
+  // deadline counts from it (core takes now for a time that is not a date or is in the future).
   return async (event) =>
-    handleTrustedEvent(receiver, { trigger: event['detail-type'], payload: event.detail })
+    handleTrustedEvent(receiver, {
+      trigger: event['detail-type'],
+      payload: event.detail,
+      receivedAt: typeof event.time === 'string' ? new Date(event.time) : undefined,
+    })
 }

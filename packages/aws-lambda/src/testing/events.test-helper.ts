@@ -145,9 +145,14 @@ export function functionUrlEvent(delivery: HttpDelivery): LambdaFunctionURLEvent
 
 /**
  * An event of ISC's EVENTBRIDGE subscription type, as it reaches a rule target on the partner
- * event bus: `detail-type` is the trigger id, `detail` the payload with `_metadata`.
+ * event bus: `detail-type` is the trigger id, `detail` the payload with `_metadata`, `time` when
+ * the event was put on the bus (now, unless given: a retry keeps its event's time).
  */
-export function iscEvent(triggerId: string, detail: unknown): EventBridgeEvent<string, unknown> {
+export function iscEvent(
+  triggerId: string,
+  detail: unknown,
+  time = new Date().toISOString(),
+): EventBridgeEvent<string, unknown> {
   const name = triggerId.slice(triggerId.indexOf(':') + 1)
   return {
     version: '0',
@@ -155,7 +160,7 @@ export function iscEvent(triggerId: string, detail: unknown): EventBridgeEvent<s
     'detail-type': triggerId,
     source: `aws.partner/sailpoint.com/2c9180835d2e5168015d32f890ca1581/idn/${name}`,
     account: ACCOUNT,
-    time: '2026-01-01T00:00:00Z',
+    time,
     region: 'eu-central-1',
     resources: [],
     detail,

@@ -25,13 +25,20 @@ import { tellDelivery } from './tell-delivery.js'
  * guards the bus) and has no reply: the trigger it names and the payload, `_metadata` included.
  *
  * @example
- * { trigger: event['detail-type'], payload: event.detail }
+ * { trigger: event['detail-type'], payload: event.detail, receivedAt: new Date(event.time) }
  */
 export interface TrustedEvent {
   /** The full trigger id or the name alone; without it, `_metadata.triggerId` decides. */
   trigger?: string | undefined
   /** The payload as ISC sent it: an object, or its JSON text or bytes. */
   payload: unknown
+  /**
+   * When the transport first received the event (EventBridge's `time`), which a redelivery keeps:
+   * the invocation's deadline (`completion.deadlineMs`) and the handler's limit count from it, so
+   * a retry hours later gets what is left of the deadline, not a fresh one. Now when it is
+   * missing, not a valid date, or in the future (another clock).
+   */
+  receivedAt?: Date | undefined
 }
 
 /** Where a delivery's reply goes; `error` is what an error reply was made from. */
@@ -226,7 +233,7 @@ export class DeliveryPipeline {
     trace: DeliveryTrace | undefined,
     env: DispatchEnv,
   ): TriggerReply | Promise<TriggerReply> {
-    const receivedAt = new Date()
+    const receivedAt = receivedAtOf(event)
     const asked = event.trigger
     let named: HandlerEntry | undefined
     try {
@@ -335,4 +342,11 @@ export class DeliveryPipeline {
 
 function shuttingDown(): TriggerError {
   return new TriggerError('SHUTTING_DOWN', 'The receiver is shutting down')
+}
+
+/** A trusted event's `receivedAt` when it is a valid date not in the future, else now. */
+function receivedAtOf(event: TrustedEvent): Date {
+  const now = new Date()
+  const at = event.receivedAt
+  return at instanceof Date && at.getTime() <= now.getTime() ? at : now
 }

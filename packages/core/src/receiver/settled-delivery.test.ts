@@ -4,6 +4,7 @@ import { createMemoryDedupeStore } from '../dedupe/dedupe.js'
 import { isTriggerError, TriggerConfigError } from '../errors.js'
 import { bearer, identityCreatedSample, preApprovalSample, TEST_TOKEN } from '../fixtures.test-helper.js'
 import type { DeliveryEvent } from '../observability/hooks.js'
+import type { TriggerContext } from '../types.js'
 import { createTriggerReceiver, type TriggerReceiverOptions } from './receiver.js'
 import type { TriggerRejection } from './rejection.js'
 import { handleTrustedEvent, handleUntilSettled } from './settled-delivery.js'
@@ -17,6 +18,7 @@ import { turn } from './settled-delivery.test-helper.js'
 const SECRET = 'secret-7a1e'
 const DECISION = { approved: true, comment: 'ok', approver: 'svc' }
 const FALLBACK = { approved: false, comment: 'late', approver: 'svc' }
+const HOUR_MS = 3_600_000
 
 afterEach(closeLoopbacks)
 
@@ -128,6 +130,35 @@ describe('handleTrustedEvent', () => {
       secret: SECRET,
       error: 'The subscriber returned an invalid decision',
     })
+  })
+
+  it("the invocation's deadline counts from the event's receivedAt (a redelivery keeps it), not from now", async () => {
+    const isc = await loopback()
+    const receiver = receiverWith({ completion: { allowedCallbackOrigins: [isc.origin] } }) // deadline: 1 h
+    const seen: TriggerContext[] = []
+    receiver.on(
+      'idn:access-request-pre-approval',
+      async (_input, ctx) => {
+        seen.push(ctx)
+        return DECISION
+      },
+      { mode: 'async' },
+    )
+    const deliver = (id: string, receivedAt: Date) =>
+      handleTrustedEvent(receiver, {
+        trigger: 'idn:access-request-pre-approval',
+        payload: withCallback(isc.origin, id),
+        receivedAt,
+      })
+    const late = new Date(Date.now() - 2 * HOUR_MS)
+    await deliver('inv-late', late) // resolves: retrying cannot bring the deadline back
+    expect(seen[0]?.receivedAt).toBe(late)
+    expect(seen[0]?.signal.aborted).toBe(true)
+    expect(isc.received).toEqual([]) // ISC would refuse a decision past its deadline
+    await deliver('inv-in-time', new Date(Date.now() - HOUR_MS / 2))
+    expect(isc.received.map((request) => request.path)).toEqual([
+      '/beta/trigger-invocations/inv-in-time/complete',
+    ])
   })
 
   it('refuses anything that is not a receiver made by createTriggerReceiver()', async () => {

@@ -135,7 +135,7 @@ export async function handleUntilSettled(
  *
  * @example
  * export const handler = (event: EventBridgeEvent<string, unknown>) =>
- *   handleTrustedEvent(receiver, { trigger: event['detail-type'], payload: event.detail })
+ *   handleTrustedEvent(receiver, { trigger: event['detail-type'], payload: event.detail, receivedAt: new Date(event.time) })
  */
 export async function handleTrustedEvent(receiver: TriggerReceiver, event: TrustedEvent): Promise<void> {
   const pipe = pipeline(receiver, 'handleTrustedEvent')
