@@ -305,6 +305,28 @@ describe('hostile: HTTP events of odd shapes', () => {
     expect(Buffer.from(rejections[0]?.body ?? '').toString('utf8')).toBe(big)
   })
 
+  it('a body marked base64 that is not base64: refused by the receiver, onRejected gets the text unaltered', async () => {
+    const { http, inputs, rejections } = setUp()
+    const text = 'not base64: {"identity":' // Node would drop the characters base64 has not
+    const event = httpApiEvent({ path: `${MOUNT}/identity-created`, headers: AUTHORISED, body: text })
+    const result = await http({ ...event, isBase64Encoded: true })
+    expect(result.statusCode).toBe(400)
+    expect(JSON.parse(result.body).error.code).toBe('INVALID_JSON')
+    expect(rejections).toMatchObject([{ status: 400, code: 'INVALID_JSON', body: text }])
+    expect(inputs).toEqual([])
+  })
+
+  it.each([
+    ['base64url', 'base64url'],
+    ['base64 without its padding', 'base64'],
+  ] as const)('a body in %s is decoded', async (_name, encoding) => {
+    const { http, inputs } = setUp()
+    const encoded = Buffer.from(body, 'utf8').toString(encoding).replace(/=+$/, '')
+    const event = httpApiEvent({ path: `${MOUNT}/identity-created`, headers: AUTHORISED, body: encoded })
+    expect((await http({ ...event, isBase64Encoded: true })).statusCode).toBe(200)
+    expect(inputs).toEqual([identityCreatedSample()])
+  })
+
   it('a query string and a v1 event with version "1.0" but no stage segment are still routed', async () => {
     const { http, inputs } = setUp()
     const rest = restApiEvent({ path: `${MOUNT}/identity-created`, headers: AUTHORISED, body }, 'prod')

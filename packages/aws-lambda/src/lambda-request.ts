@@ -40,6 +40,20 @@ function segmentOf(event: LambdaHttpEvent, path: string | undefined): string | u
   return triggerSegment(route, path ?? '/')
 }
 
+/** Base64 or base64url text, padded or not, that decodes without a character dropped. */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
+
+/**
+ * The body as bytes when API Gateway base64-encoded it. Node's decoder drops what is not base64
+ * without a word, so a body marked base64 that is not is handed on as the text it is: the
+ * receiver refuses it in its order and format, and `onRejected` gets it unaltered.
+ */
+function bodyOf({ body, isBase64Encoded }: LambdaHttpEvent): Uint8Array | string | undefined {
+  if (body == null) return undefined
+  const base64 = isBase64Encoded && BASE64.test(body) && body.replace(/=+$/, '').length % 4 !== 1
+  return base64 ? Buffer.from(body, 'base64') : body
+}
+
 /**
  * A Lambda HTTP event as the receiver's request: method, headers (any case; v1's
  * `multiValueHeaders` when present), the body as bytes when API Gateway base64-encoded it, and the
@@ -52,8 +66,7 @@ export function toTriggerRequest(event: LambdaHttpEvent, path: string | undefine
   const method = v2 ? event.requestContext.http.method : event.httpMethod
   const multi = v2 ? undefined : event.multiValueHeaders
   const headers = multi && Object.keys(multi).length > 0 ? multi : (event.headers ?? {})
-  const text = event.body
-  const body = text == null ? undefined : event.isBase64Encoded ? Buffer.from(text, 'base64') : text
+  const body = bodyOf(event)
   const segment = segmentOf(event, path)
   const trigger = segment === undefined ? routeOf(event).route : segment === '' ? undefined : segment
   return { method, headers, body, trigger }
