@@ -17,3 +17,10 @@ const withoutModule = ['@isc-triggers/source', ...defaultServerConditions.filter
 export const sharedForOpenTelemetry = {
   ssr: { resolve: { conditions: withoutModule, externalConditions: withoutModule } },
 }
+
+/**
+ * Test settings every project spreads into its `test`: a test or hook fails after 30 s, not
+ * vitest's default 5 s. Only a real hang should fail a test; CI's 2-core machine may be busy with
+ * other work, and no test may depend on how fast it is.
+ */
+export const sharedTest = { testTimeout: 30_000, hookTimeout: 30_000 }

@@ -1,7 +1,11 @@
 import { defineProject } from 'vitest/config'
-import { sharedForOpenTelemetry } from '../../vitest.shared.js'
+import { sharedForOpenTelemetry, sharedTest } from '../../vitest.shared.js'
 
 export default defineProject({
   ...sharedForOpenTelemetry,
-  test: { name: 'example-express', include: ['src/**/*.test.ts'] },
+  test: {
+    ...sharedTest,
+    name: 'example-express',
+    include: ['src/**/*.test.ts'],
+  },
 })

@@ -1,9 +1,14 @@
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { shared, sharedTest } from '../../vitest.shared.js'
 
 export default defineProject({
   ...shared,
   // The suites that need Redis run one file at a time: they share one Redis server and start
   // worker processes of their own.
-  test: { name: 'bullmq', include: ['src/**/*.test.ts'], fileParallelism: false },
+  test: {
+    ...sharedTest,
+    name: 'bullmq',
+    include: ['src/**/*.test.ts'],
+    fileParallelism: false,
+  },
 })

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { shared, sharedTest } from '../../vitest.shared.js'
 
 const installedZod: string = JSON.parse(
   readFileSync(new URL('./node_modules/zod/package.json', import.meta.url), 'utf8'),
@@ -9,6 +9,7 @@ const installedZod: string = JSON.parse(
 export default defineProject({
   ...shared,
   test: {
+    ...sharedTest,
     name: 'core',
     include: ['src/**/*.test.ts'],
     typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { shared, sharedTest } from '../../vitest.shared.js'
 
 // Core's validation tests again, on the lowest zod of the peer range: every `zod` import (and
 // subpath: 'zod/v4/core') resolves to the `zod-lowest` devDependency (an npm alias of that
@@ -18,6 +18,7 @@ export default defineProject({
   ...shared,
   resolve: { alias: [{ find: /^zod(?=\/|$)/, replacement: 'zod-lowest' }] },
   test: {
+    ...sharedTest,
     name: 'core-zod-lowest',
     include: [
       'src/schemas/**/*.test.ts',

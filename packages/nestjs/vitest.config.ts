@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { shared, sharedTest } from '../../vitest.shared.js'
 
 // The tests on the Nest installed as this package's devDependencies (Nest 11, the peer range's
 // lower major). vitest.nest12.config.ts runs the ones that matter again on Nest 12.
@@ -10,5 +10,10 @@ const major: string = JSON.parse(readFileSync(`${nest}core/package.json`, 'utf8'
 
 export default defineProject({
   ...shared,
-  test: { name: 'nestjs', include: ['src/**/*.test.ts'], provide: { nest: { major, dir: nest } } },
+  test: {
+    ...sharedTest,
+    name: 'nestjs',
+    include: ['src/**/*.test.ts'],
+    provide: { nest: { major, dir: nest } },
+  },
 })

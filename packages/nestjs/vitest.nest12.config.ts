@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { shared, sharedTest } from '../../vitest.shared.js'
 
 // The module's tests again on Nest 12: every `@nestjs/*` import of the sources and tests (and its
 // subpaths) resolves to compat/nest12, a private workspace package that installs Nest 12. Nest's
@@ -17,6 +17,7 @@ export default defineProject({
   ...shared,
   resolve: { alias: [{ find: /^@nestjs\/([^/]+)/, replacement: `${nest}$1` }] },
   test: {
+    ...sharedTest,
     name: 'nestjs-nest12',
     include: [
       'src/nest-version.test.ts',

@@ -1,7 +1,11 @@
 import { defineProject } from 'vitest/config'
-import { shared } from '../../vitest.shared.js'
+import { shared, sharedTest } from '../../vitest.shared.js'
 
 export default defineProject({
   ...shared,
-  test: { name: 'tests', include: ['src/**/*.test.ts'] },
+  test: {
+    ...sharedTest,
+    name: 'tests',
+    include: ['src/**/*.test.ts'],
+  },
 })
