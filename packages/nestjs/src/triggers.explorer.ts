@@ -7,7 +7,7 @@ import { MODULE_OPTIONS_TOKEN, type TriggersModuleOptions } from './triggers.mod
 
 type Method = (input: unknown, ctx: unknown) => unknown
 const UNSEEN =
-  '(a request-scoped or transient factory provider) has no instance before a delivery: its @OnTrigger() methods cannot be found, so their triggers answer 404. Make its class the token, or list those triggers in requireHandlers'
+  '(a request-scoped or transient factory provider) has no instance before a delivery: if it has @OnTrigger() methods, they cannot be found and their triggers answer 404. Make its class the token, or list those triggers in requireHandlers (ignore this for a provider without handlers)'
 
 /**
  * Finds `@OnTrigger()` methods on every provider at bootstrap and registers them with the receiver.
