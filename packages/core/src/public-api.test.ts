@@ -32,6 +32,7 @@ it('exports exactly the public runtime API', () => {
 it('exports the adapter plumbing from the node subpath', () => {
   expect(Object.keys(node).sort()).toMatchInlineSnapshot(`
     [
+      "answerNodeRequest",
       "handleNodeRequest",
       "handleTrustedEvent",
       "handleUntilSettled",

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import type { TriggerReceiver } from '@isc-triggers/core'
-import { receiveNodeRequest } from '@isc-triggers/core/node'
+import { answerNodeRequest } from '@isc-triggers/core/node'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify'
 
 /**
@@ -54,11 +54,17 @@ export const triggersPlugin: FastifyPluginCallback<TriggersPluginOptions> = (app
     parsed(null, stream === request.raw ? undefined : stream)
   })
 
-  async function deliver(request: FastifyRequest, reply: FastifyReply) {
+  // A callback-style handler (returns nothing, replies later): no promise on the way.
+  function deliver(request: FastifyRequest, reply: FastifyReply): void {
     const { trigger } = request.params as { trigger?: string }
     const body = request.body as Readable | undefined
-    const answer = await receiveNodeRequest(receiver, request.raw, { trigger, body })
-    return reply.code(answer.status).headers(answer.headers).send(answer.body)
+    answerNodeRequest(
+      receiver,
+      request.raw,
+      { trigger, body },
+      (answer) => reply.code(answer.status).headers(answer.headers).send(answer.body),
+      (error) => reply.send(error),
+    )
   }
   // Every method reaches the receiver, which answers anything but POST with 405. A trailing slash
   // is accepted as Express accepts it (a route of its own, unless the router already ignores it).

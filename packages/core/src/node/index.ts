@@ -17,4 +17,10 @@ export {
 } from '../receiver/settled-delivery.js'
 export { triggerSegment } from './mount-path.js'
 export { type NodeErrorHandler, toNodeErrorHandler } from './node-handler.js'
-export { handleNodeRequest, type NodeDelivery, receiveNodeRequest, writeReply } from './node-request.js'
+export {
+  answerNodeRequest,
+  handleNodeRequest,
+  type NodeDelivery,
+  receiveNodeRequest,
+  writeReply,
+} from './node-request.js'

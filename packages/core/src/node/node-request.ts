@@ -138,6 +138,41 @@ function toTriggerRequest(req: IncomingMessage, delivery: NodeDelivery): Trigger
 }
 
 /**
+ * Handles one Node request and passes the reply (with {@link closingOnError}'s `Connection: close`
+ * on an error) to `send`, for adapters that write it in their framework's idiom from a callback
+ * (Fastify's `reply.send()`): {@link receiveNodeRequest} without a promise on the way when the
+ * receiver is this package's. `fail` gets an error a framework raised that is not a body parser's,
+ * or one `send` threw.
+ *
+ * @example
+ * answerNodeRequest(receiver, request.raw, { trigger }, (answer) => reply.code(answer.status).headers(answer.headers).send(answer.body), (error) => reply.send(error))
+ */
+export function answerNodeRequest(
+  receiver: TriggerReceiver,
+  req: IncomingMessage,
+  delivery: NodeDelivery,
+  send: (reply: TriggerReply) => void,
+  fail: (error: unknown) => void,
+): void {
+  let request: TriggerRequest
+  try {
+    request = toTriggerRequest(req, delivery)
+  } catch (error) {
+    fail(error)
+    return
+  }
+  const answer = (reply: TriggerReply) => {
+    try {
+      send(closingOnError(reply, req))
+    } catch (error) {
+      fail(error)
+    }
+  }
+  if (replyTo in receiver) (receiver as ReplyingReceiver)[replyTo](request, answer)
+  else receiver.handle(request).then(answer, (error: unknown) => answer(toErrorReply(error)))
+}
+
+/**
  * Handles one Node request and writes the reply, then calls `done()`; `done(error)` when the
  * request is not one to answer (a framework's own error) or the reply could not be written.
  * Without promises on the way when the receiver is this package's (see `replyTo`).
@@ -149,24 +184,11 @@ export function deliver(
   delivery: NodeDelivery,
   done: (error?: unknown) => void,
 ): void {
-  let request: TriggerRequest
-  try {
-    request = toTriggerRequest(req, delivery)
-  } catch (error) {
-    done(error)
-    return
-  }
   const send = (reply: TriggerReply) => {
-    try {
-      writeReply(res, reply)
-    } catch (error) {
-      done(error)
-      return
-    }
+    writeReply(res, reply)
     done()
   }
-  if (replyTo in receiver) (receiver as ReplyingReceiver)[replyTo](request, send)
-  else receiver.handle(request).then(send, (error: unknown) => send(toErrorReply(error)))
+  answerNodeRequest(receiver, req, delivery, send, done)
 }
 
 /** A body whose reading fails as the parser did, so the receiver answers it in its order (auth first). */
