@@ -6,6 +6,7 @@ export {
   type ReceivedAttempt,
   startFakeIsc,
 } from './fake-isc.js'
+export { type FilterResult, matchesFilter } from './filters/matches-filter.js'
 export {
   type RequestResponseTriggerId,
   type SampleOverrides,

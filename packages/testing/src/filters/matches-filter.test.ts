@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { sampleInput } from '../sample-builders.js'
+import { CORPUS, DOCS_ATTRIBUTES_CHANGED, NOT_SUPPORTED_LOCALLY } from './corpus.js'
+import { matchesFilter } from './matches-filter.js'
+
+describe('matchesFilter: the corpus of SailPoint docs filters', () => {
+  it.each(CORPUS.map((entry) => [entry.filter, entry] as const))('%s', (_, entry) => {
+    const result = matchesFilter(entry.filter, entry.input)
+    expect(result.matched).toBe(entry.matched)
+    if (entry.nodes) expect(result.nodes).toEqual(entry.nodes)
+  })
+
+  it.each(NOT_SUPPORTED_LOCALLY.map((entry) => [entry.filter]))(
+    '%s: a SyntaxError naming what is not supported',
+    (filter) => {
+      expect(() => matchesFilter(filter, DOCS_ATTRIBUTES_CHANGED)).toThrow(/not supported locally/)
+    },
+  )
+})
+
+describe('matchesFilter: Jayway semantics where jsonpathly differs', () => {
+  const input = sampleInput('idn:identity-attributes-changed')
+
+  it('tests a root-level filter against the root object itself, with @ and with $', () => {
+    expect(matchesFilter("$[?(@.identity.name == 'Ada Lovelace')]", input)).toEqual({
+      matched: true,
+      nodes: [input],
+    })
+    expect(matchesFilter("$[?($.identity.name == 'Ada Lovelace')]", input)).toEqual({
+      matched: true,
+      nodes: [input],
+    })
+    // jsonpathly alone iterates the root's values: this would select `identity` and `changes`.
+    expect(matchesFilter("$[?($.identity.name == 'Grace Hopper')]", input)).toEqual({
+      matched: false,
+      nodes: [],
+    })
+  })
+
+  it('keeps $ in a nested predicate pointing at the root, and paths after a root filter', () => {
+    expect(
+      matchesFilter(
+        "$.changes[?(@.attribute == 'department' && $.identity.name == 'Ada Lovelace')].newValue",
+        input,
+      ),
+    ).toEqual({ matched: true, nodes: ['Engineering'] })
+    expect(matchesFilter("$[?(@.identity.name == 'Ada Lovelace')].identity.id", input).nodes).toEqual([
+      input.identity.id,
+    ])
+    expect(matchesFilter('$[*]', { a: 1, b: [2] }).nodes).toEqual([1, [2]])
+  })
+
+  it('leaves an array root to the filter, element by element, as Jayway does', () => {
+    expect(matchesFilter('$[?(@.n > 1)]', [{ n: 1 }, { n: 2 }, { n: 3 }]).nodes).toEqual([{ n: 2 }, { n: 3 }])
+  })
+
+  it('applies every Jayway operator it supports', () => {
+    const doc = { n: 5, s: 'Engineering', tags: ['a', 'b'], none: [], nested: { deep: { x: true } } }
+    const cases: [string, boolean][] = [
+      ['$[?(@.n == 5)]', true],
+      ['$[?(@.n != 5)]', false],
+      ['$[?(@.n < 6 && @.n > 4)]', true],
+      ['$[?(@.n <= 4 || @.n >= 6)]', false],
+      ['$[?(@.s =~ /eng.*/i)]', true],
+      ['$[?(@.s =~ /eng.*/)]', false],
+      ['$[?(@.n in [1, 5])]', true],
+      ['$[?(@.n nin [1, 5])]', false],
+      ["$[?(@.tags subsetof ['a', 'b', 'c'])]", true],
+      ["$[?(@.tags anyof ['c'])]", false],
+      ["$[?(@.tags noneof ['c'])]", true],
+      ['$[?(@.tags size 2)]', true],
+      ['$[?(@.none empty)]', true],
+      ['$[?(@.tags empty)]', false],
+      ['$[?(!(@.n == 5))]', false],
+      ['$[?(!@.missing)]', true],
+      ['$[?(@.nested.deep.x == true)]', true],
+      ['$.nested.deep.x', true],
+      ['$.nested.deep.y', false],
+    ]
+    for (const [filter, matched] of cases) expect(matchesFilter(filter, doc).matched, filter).toBe(matched)
+  })
+
+  it('throws a SyntaxError on a filter that does not parse', () => {
+    expect(() => matchesFilter('$[?(@.a ==', input)).toThrow(SyntaxError)
+    expect(() => matchesFilter('identity.name', input)).toThrow(/filter is not JSONPath/)
+  })
+})
