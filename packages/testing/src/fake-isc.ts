@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { bearerOf, JSON_BODY_LIMIT, parseJsonOrText, readBody, send, TOO_LARGE } from './fake-isc/http.js'
 import { createInvocationStore, type TestInvocationRequest } from './fake-isc/invocations.js'
 import { invocationPath, matchRoute, type Route } from './fake-isc/routes.js'
+import { subscriptionRoutes } from './fake-isc/subscription-routes.js'
+import { createSubscriptionStore } from './fake-isc/subscription-store.js'
 import { readTokenForm } from './fake-isc/token-form.js'
 import type { FakeIsc, FakeIscOptions, ProgrammedFailure, ReceivedAttempt } from './fake-isc/types.js'
 
+export type { StoredSubscription } from './fake-isc/subscription-input.js'
 export type { FakeIsc, FakeIscOptions, ProgrammedFailure, ReceivedAttempt } from './fake-isc/types.js'
 
 const NOT_FOUND = { detailCode: '400.1.404 Referenced object not found' }
@@ -24,6 +27,15 @@ const BAD_CONTENT = '400.1 Bad request content'
  *   default subscription), answering `[{ id, triggerId, secret, contentJson }]`.
  * - `GET <prefix>/status`: the invocations it knows, shaped as ISC's invocation status
  *   (`limit`, `offset`, `count`, and `filters` on `triggerId` / `subscriptionId`).
+ *
+ * - The trigger-subscription API, under `/trigger-subscriptions/v1` and `/beta/trigger-subscriptions`
+ *   (also `/v2024`…) sharing one store: `GET` (list: `filters` on `id`/`triggerId`/`type`, `limit`,
+ *   `offset`, `count`, `sorters`), `POST` (201), `GET|PUT|PATCH|DELETE /:id` (PATCH is a JSON
+ *   patch; DELETE 204, then 404) and `POST /validate-filter` (`{ input, filter }` →
+ *   `{ isValid, isValidJSONPath, isPathExist }`, evaluated with jsonpathly). ISC's rules hold:
+ *   secrets answer `null`, `id`/`triggerId` are immutable, one subscription per request-response
+ *   trigger, 400 on invalid input. `GET /triggers/v1` (and `/beta/triggers`) lists the catalog.
+ *   These always need a bearer token from the token endpoint (so the fake needs `clientId`/`clientSecret`).
  *
  * `<prefix>` is any of `/beta/trigger-invocations`, `/v2024/trigger-invocations` (also `/v2025`,
  * `/v2026`) and `/trigger-invocations/v1`. With `clientId`/`clientSecret`, the API requires a
@@ -52,6 +64,7 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
   const validTokens = new Set<string>()
   const waiters = new Map<string, ((attempt: ReceivedAttempt) => void)[]>()
   const invocations = createInvocationStore()
+  const subscriptions = createSubscriptionStore()
   let issued = 0
   const requireToken = options.clientId !== undefined
 
@@ -59,6 +72,14 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
   function authorized(req: IncomingMessage, res: ServerResponse): boolean {
     const token = bearerOf(req)
     if (!requireToken || (token !== undefined && validTokens.has(token))) return true
+    send(res, 401, { error: 'JWT validation failed' })
+    return false
+  }
+
+  /** The subscription API's check: a token the fake issued, whether or not credentials are configured. */
+  function tokenHolder(req: IncomingMessage, res: ServerResponse): boolean {
+    const token = bearerOf(req)
+    if (token !== undefined && validTokens.has(token)) return true
     send(res, 401, { error: 'JWT validation failed' })
     return false
   }
@@ -171,6 +192,7 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
     { method: 'POST', path: invocationPath('/test'), handle: onTestInvocation },
     { method: 'GET', path: invocationPath('/status'), handle: onStatus },
     { method: 'POST', path: invocationPath('/([^/]+)/complete'), handle: onComplete },
+    ...subscriptionRoutes(subscriptions, tokenHolder),
   ]
 
   const server = createServer((req, res) => {
@@ -201,6 +223,9 @@ export async function startFakeIsc(options: FakeIscOptions = {}): Promise<FakeIs
     completions,
     tokenRequests,
     testInvocations,
+    get subscriptions() {
+      return subscriptions.all()
+    },
     failNext(count, status, headers) {
       for (let i = 0; i < count; i++) failures.push(headers ? { status, headers } : { status })
     },

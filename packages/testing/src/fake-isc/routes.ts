@@ -10,7 +10,7 @@ export type RouteHandler = (
 
 /** One line of the route table: a method, an anchored path pattern, a handler. */
 export interface Route {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   path: RegExp
   handle: RouteHandler
 }
@@ -25,6 +25,17 @@ const INVOCATIONS = String.raw`(?:/(?:beta|v\d{4})/trigger-invocations|/trigger-
 export function invocationPath(rest: string): RegExp {
   return new RegExp(`^${INVOCATIONS}${rest}$`)
 }
+
+/** The prefixes of the trigger-subscription API: `/beta`, `/v2024`… and `/trigger-subscriptions/v1`. */
+const SUBSCRIPTIONS = String.raw`(?:/(?:beta|v\d{4})/trigger-subscriptions|/trigger-subscriptions/v1)`
+
+/** A path pattern under every trigger-subscription prefix, e.g. `subscriptionPath('/([^/]+)')`. */
+export function subscriptionPath(rest: string): RegExp {
+  return new RegExp(`^${SUBSCRIPTIONS}${rest}$`)
+}
+
+/** The trigger list's paths: `/beta/triggers`, `/v2024/triggers`… and `/triggers/v1`. */
+export const TRIGGERS_PATH = /^(?:\/(?:beta|v\d{4})\/triggers|\/triggers\/v1)$/
 
 /** What the table says about a request: a handler, the methods the path allows, or nothing. */
 export type RouteMatch =

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { StoredSubscription } from './subscription-input.js'
 
 /**
  * One completion attempt the fake ISC received, whatever it answered.
@@ -70,6 +71,11 @@ export interface FakeIsc {
   readonly tokenRequests: Record<string, string>[]
   /** Test invocations requested through `POST .../trigger-invocations/test` (their JSON bodies). */
   readonly testInvocations: unknown[]
+  /**
+   * The trigger subscriptions the fake holds, oldest first, secrets included (a fresh copy on each
+   * read): what `POST/PUT/PATCH .../trigger-subscriptions` left.
+   */
+  readonly subscriptions: StoredSubscription[]
   /** The next `count` completion attempts answer `status` (with `headers`, e.g. `Retry-After`). */
   failNext(count: number, status: number, headers?: Record<string, string>): void
   /** Marks an invocation finished: completing it answers 400, as ISC does. */
