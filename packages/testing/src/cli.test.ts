@@ -69,8 +69,8 @@ describe('isc-triggers CLI', { timeout: 60_000 }, () => {
     const help = await cli('--help')
     expect(help.code).toBe(0)
     expect(help.out).toMatch(/Commands:[\s\S]*send[\s\S]*test-invoke/)
-    for (const command of ['list', 'sample', 'send', 'test-invoke']) {
-      const commandHelp = await cli(command, '--help')
+    for (const command of ['list', 'sample', 'send', 'test-invoke', 'filter check']) {
+      const commandHelp = await cli(...command.split(' '), '--help')
       expect(commandHelp.code, command).toBe(0)
       expect(commandHelp.out).toContain(`isc-triggers ${command}`)
     }
@@ -235,6 +235,26 @@ describe('isc-triggers CLI', { timeout: 60_000 }, () => {
     } finally {
       await isc.close()
     }
+  })
+
+  it('checks a filter: exit 0 on a match, 1 on no match, 2 on a filter that does not parse', async () => {
+    const filter = "$.changes[?(@.attribute == 'department')].newValue"
+    const match = await cli('filter', 'check', '--filter', filter, '--sample', 'identity-attributes-changed')
+    expect(match.code, match.err).toBe(0)
+    expect(match.out).toBe('match: the filter selects 1 node\n[\n  "Engineering"\n]\n')
+    const none = await cli(
+      'filter',
+      'check',
+      '--filter',
+      "$[?(@.identity.name == 'x')]",
+      '--sample',
+      'identity-created',
+    )
+    expect(none.code).toBe(1)
+    expect(none.out).toBe('no match: ISC would not deliver this event\n')
+    const broken = await cli('filter', 'check', '--filter', '$[?(@.a ==', '--sample', 'identity-created')
+    expect(broken.code).toBe(2)
+    expect(broken.err).toContain('--filter is not JSONPath')
   })
 
   it('knows every catalog trigger', async () => {

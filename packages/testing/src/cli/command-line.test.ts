@@ -23,6 +23,7 @@ describe('the option tables of the isc-triggers commands', () => {
       `Usage: isc-triggers send <trigger> --url URL [--bearer TOKEN | --basic USER:PASSWORD]
                         [--mode sync|async|dynamic] [--input FILE] [--timeout MS] [--isc-port PORT]`,
       'Usage: isc-triggers test-invoke <trigger> --tenant URL --client-id ID --client-secret SECRET [--input FILE]',
+      'Usage: isc-triggers filter check --filter EXPR [--input FILE | --sample TRIGGER] [--json]',
     ])
   })
 

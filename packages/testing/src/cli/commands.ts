@@ -1,42 +1,15 @@
 // The `isc-triggers` commands: the catalog, samples, deliveries like ISC's, and a real tenant's
 // test-invocation API. Each is an option table (help and parser come from it) and a function.
-import { readFileSync } from 'node:fs'
 import { type AnyTrigger, catalog, type TriggerId } from '@isc-triggers/core'
 import { deliver } from '../deliver.js'
 import { startFakeIsc } from '../fake-isc.js'
 import { sampleInput } from '../sample-builders.js'
 import { sampleOutputs } from '../sample-payloads.js'
 import { type CommandSpec, type OptionSpec, parseCommandLine, UsageError } from './command-line.js'
+import { EXIT, type Out, readInput, trigger } from './common.js'
+import { FILTER_CHECK, filterCheck } from './filter-check.js'
 
-/** 0 ok, 1 the target answered but not as ISC expects (or no completion), 2 wrong usage, 3 the target could not be reached or did not answer in time. */
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, unreachable: 3 } as const
-
-type Out = (line: string) => void
-
-function findTrigger(name: string | undefined): AnyTrigger {
-  if (!name) throw new UsageError('name a trigger, e.g. idn:identity-created or identity-created')
-  const all = catalog as Record<string, AnyTrigger>
-  const trigger = all[name] ?? all[`idn:${name}`]
-  if (!trigger) throw new UsageError(`unknown trigger "${name}": run 'isc-triggers list' to see the catalog`)
-  return trigger
-}
-
-const trigger = { placeholder: '<trigger>', parse: findTrigger }
-
-function readInput(file: string | undefined): Record<string, unknown> | undefined {
-  if (file === undefined) return undefined
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    throw new UsageError(`cannot read --input ${file}`)
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>
-  } catch {
-    throw new UsageError(`--input ${file} is not JSON`)
-  }
-}
+export { EXIT } from './common.js'
 
 export const LIST = {
   name: 'list',
@@ -295,4 +268,5 @@ export const COMMANDS: readonly {
   { spec: SAMPLE, run: sample },
   { spec: SEND, run: send },
   { spec: TEST_INVOKE, run: testInvoke },
+  { spec: FILTER_CHECK, run: filterCheck },
 ]

@@ -9,7 +9,7 @@ Commands:
 ${COMMANDS.map(({ spec }) => `  ${spec.name.padEnd(14)}${spec.summary}`).join('\n')}
 
 Run 'isc-triggers <command> --help' for a command's options.
-Exit codes: 0 ok, 1 unexpected reply, 2 usage error, 3 target unreachable or too slow.`
+Exit codes: 0 ok (filter: a match), 1 unexpected reply (filter: no match), 2 usage error, 3 target unreachable or too slow.`
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
 export async function main(
@@ -17,7 +17,11 @@ export async function main(
   out = (line: string) => console.log(line),
   err = out,
 ): Promise<number> {
-  const [command, ...args] = argv
+  const [first, ...rest] = argv
+  // A command of two words (`filter check`) is found by both.
+  const twoWords = COMMANDS.some(({ spec }) => spec.name === `${first} ${rest[0]}`)
+  const command = twoWords ? `${first} ${rest[0]}` : first
+  const args = twoWords ? rest.slice(1) : rest
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     out(MAIN_HELP)
     return command ? EXIT.ok : EXIT.usage
