@@ -253,6 +253,20 @@ describe('the fake ISC’s trigger-subscription API over HTTP', () => {
       isValidJSONPath: false,
       isPathExist: false,
     })
+    // Jayway applies a filter on the root object to the object itself (a JavaScript JSONPath
+    // engine would test its members instead and find nothing here).
+    expect(
+      (
+        await validate({
+          input: { action: 'Lifecycle State Change' },
+          filter: "$[?(@.action == 'Lifecycle State Change')]",
+        })
+      ).body,
+    ).toEqual({
+      isValid: true,
+      isValidJSONPath: true,
+      isPathExist: true,
+    })
     expect((await validate({ filter })).status).toBe(400)
     expect((await validate({ input })).status).toBe(400)
   })

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AnyTrigger, catalog } from '@isc-triggers/core'
-import { paths } from 'jsonpathly'
+import { matchesFilter } from '../filters/matches-filter.js'
 import { sampleInputs } from '../sample-payloads.js'
 import { JSON_BODY_LIMIT, readBody, send, TOO_LARGE } from './http.js'
 import { type Route, subscriptionPath, TRIGGERS_PATH } from './routes.js'
@@ -30,18 +30,19 @@ const answer = (res: ServerResponse, reply: StoreAnswer) => send(res, reply.stat
 /**
  * ISC's `validate-filter`: `{ input, filter }` (both required) → `{ isValid, isValidJSONPath,
  * isPathExist }`. `isValidJSONPath`: the filter parses; `isPathExist`: it selects something in
- * `input` (what decides whether ISC delivers); `isValid`: both. Evaluated with jsonpathly, which
- * may differ from ISC's Jayway on some expressions.
+ * `input` (what decides whether ISC delivers); `isValid`: both. Evaluated by `matchesFilter`
+ * (jsonpathly with Jayway's root-object semantics), which may still differ from ISC's Jayway.
  */
 export function validateFilter(input: unknown, filter: string) {
   if (!isParsableFilter(filter)) return { isValid: false, isValidJSONPath: false, isPathExist: false }
-  let found: string[]
+  let matched: boolean
   try {
-    found = paths(input, filter)
-  } catch {
-    found = []
+    matched = matchesFilter(filter, input).matched
+  } catch (error) {
+    if (error instanceof SyntaxError) return { isValid: false, isValidJSONPath: false, isPathExist: false }
+    matched = false
   }
-  return { isValid: found.length > 0, isValidJSONPath: true, isPathExist: found.length > 0 }
+  return { isValid: matched, isValidJSONPath: true, isPathExist: matched }
 }
 
 /** A catalog trigger as ISC's `GET /triggers` lists it. */
