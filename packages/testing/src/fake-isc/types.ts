@@ -49,8 +49,9 @@ export interface FakeIscOptions {
 }
 
 /**
- * A stand-in for ISC's side of request-response triggers, on loopback: the OAuth token endpoint
- * and the trigger-invocation API (complete, test, status), with programmable failures.
+ * A stand-in for ISC's side of request-response triggers, on loopback: the OAuth token endpoint,
+ * the trigger-invocation API (complete, test, status) with programmable failures, and the
+ * trigger-subscription API (subscriptions, validate-filter, the trigger list).
  *
  * @example
  * const isc: FakeIsc = await startFakeIsc()
