@@ -19,6 +19,18 @@ export const DOCS_ATTRIBUTES_CHANGED = {
 }
 const [DEPARTMENT, MANAGER, LIFECYCLE] = DOCS_ATTRIBUTES_CHANGED.changes
 
+/** The docs' input with identity attributes, the object the docs' `!` example filters. */
+const WITH_ATTRIBUTES = {
+  ...DOCS_ATTRIBUTES_CHANGED,
+  identity: { ...DOCS_ATTRIBUTES_CHANGED.identity, attributes: { email: 'john.doe@example.com' } },
+}
+const WITH_ALTERNATE_EMAIL = {
+  ...DOCS_ATTRIBUTES_CHANGED,
+  identity: {
+    ...DOCS_ATTRIBUTES_CHANGED.identity,
+    attributes: { email: 'john.doe@example.com', alternateEmail: 'jd@example.com' },
+  },
+}
 /** An Account Aggregation Completed input with the warning the docs' set operators name. */
 const AGGREGATION = { ...sampleInput('idn:account-aggregation-completed'), warnings: ['Account skipped'] }
 /** An input with `attributes.created`, the field of the docs' comparison examples. */
@@ -258,6 +270,21 @@ export const CORPUS: readonly CorpusEntry[] = [
     source: DOCS,
     filter: '$.identity.attributes[?(!@.alternateEmail)]',
     input: DOCS_ATTRIBUTES_CHANGED,
+    matched: false,
+    nodes: [],
+  },
+  // A filter on an object below the root tests that object itself (Jayway), not each of its values
+  {
+    source: `${DOCS} (input with identity attributes)`,
+    filter: '$.identity.attributes[?(!@.alternateEmail)]',
+    input: WITH_ATTRIBUTES,
+    matched: true,
+    nodes: [WITH_ATTRIBUTES.identity.attributes],
+  },
+  {
+    source: `${DOCS} (input with an alternateEmail)`,
+    filter: '$.identity.attributes[?(!@.alternateEmail)]',
+    input: WITH_ALTERNATE_EMAIL,
     matched: false,
     nodes: [],
   },

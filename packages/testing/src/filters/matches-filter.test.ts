@@ -50,6 +50,18 @@ describe('matchesFilter: Jayway semantics where jsonpathly differs', () => {
     expect(matchesFilter('$[*]', { a: 1, b: [2] }).nodes).toEqual([1, [2]])
   })
 
+  it('tests a filter on an object below the root against that object, and on a value selects nothing', () => {
+    expect(matchesFilter("$.identity[?(@.name == 'Ada Lovelace')].id", input).nodes).toEqual([
+      input.identity.id,
+    ])
+    expect(matchesFilter("$.identity[?(@.name == 'Grace Hopper')]", input).matched).toBe(false)
+    expect(matchesFilter("$.identity.name[?(@ == 'Ada Lovelace')]", input).matched).toBe(false)
+    expect(
+      matchesFilter("$.changes[?(@.attribute == 'manager')].newValue[?(@.name == 'Grace Hopper')].id", input)
+        .nodes,
+    ).toEqual(['0f11f2a4a3c54b0e9c8a4cb4b2f1c0de'])
+  })
+
   it('leaves an array root to the filter, element by element, as Jayway does', () => {
     expect(matchesFilter('$[?(@.n > 1)]', [{ n: 1 }, { n: 2 }, { n: 3 }]).nodes).toEqual([{ n: 2 }, { n: 3 }])
   })

@@ -22,36 +22,31 @@ const UNSUPPORTED = [
 
 type Node = { type?: string; next?: Node | null; [key: string]: unknown }
 
-/** Adds `[0]` after every `$` inside a predicate: the root is wrapped in a one-element array. */
+/** Adds `[0]` after every `$` inside a step: the root is the first element of the document. */
 function rootToFirst(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rootToFirst)
   if (node === null || typeof node !== 'object') return node
   const copy: Node = {}
   for (const [key, value] of Object.entries(node)) copy[key] = rootToFirst(value)
-  if (copy.type === 'root')
-    return {
-      type: 'root',
-      next: {
-        type: 'subscript',
-        value: { type: 'bracketMember', value: { type: 'numericLiteral', value: 0 } },
-        next: copy.next ?? null,
-      },
-    }
+  if (copy.type === 'root') return { type: 'root', next: index(0, copy.next ?? null) }
   return copy
 }
 
-function isFilterStep(step: Node | null | undefined): boolean {
-  const bracket = step?.value as Node | undefined
-  return step?.type === 'subscript' && (bracket?.value as Node | undefined)?.type === 'filterExpression'
+function index(value: number, next: Node | null): Node {
+  return {
+    type: 'subscript',
+    value: { type: 'bracketMember', value: { type: 'numericLiteral', value } },
+    next,
+  }
 }
 
-/**
- * Jayway applies `[?(...)]` on an object to the object itself; jsonpathly (like Goessner's
- * JSONPath) to each of its values. For an object root, the document becomes `[root]`: a
- * root-level filter then tests the root itself, any other path starts at `$[0]`, and `$` in
- * predicates means `$[0]`.
- */
-function asJayway(filter: string, input: unknown): { path: string; document: unknown } {
+function isFilterStep(step: Node): boolean {
+  return (
+    step.type === 'subscript' && ((step.value as Node).value as Node | undefined)?.type === 'filterExpression'
+  )
+}
+
+function parseFilter(filter: string): Node {
   let tree: Node | null
   try {
     tree = parse(filter) as Node | null
@@ -64,18 +59,54 @@ function asJayway(filter: string, input: unknown): { path: string; document: unk
     )
   }
   if (!tree) throw new SyntaxError('filter is not JSONPath: empty expression')
-  if (input === null || typeof input !== 'object' || Array.isArray(input))
-    return { path: filter, document: input }
-  const rewritten = rootToFirst(tree) as Node
-  // A root-level filter keeps its `$[?(...)]` (now over [root]); other paths start at `$[0]`.
-  const root = isFilterStep(tree.next) ? { type: 'root', next: (rewritten.next as Node).next } : rewritten
-  return { path: stringify(root as Parameters<typeof stringify>[0]), document: [input] }
+  return tree
+}
+
+/**
+ * The steps after `$` evaluated from `node`, over the document `[root, node]`: the path becomes
+ * `$[1]...`, and `$` inside it `$[0]`, so predicates still see the trigger's input as `$`.
+ */
+function select(root: unknown, node: unknown, steps: readonly Node[]): unknown[] {
+  if (steps.length === 0) return [node]
+  const chain = steps.reduceRight<Node | null>((next, step) => ({ ...step, next }), null)
+  const path = { type: 'root', next: index(1, rootToFirst(chain) as Node) }
+  return query([root, node], stringify(path as Parameters<typeof stringify>[0]), {
+    returnArray: true,
+  }) as unknown[]
+}
+
+/**
+ * Jayway applies `[?(...)]` on an object to the object itself, and on an array to each element;
+ * jsonpathly (like Goessner's JSONPath) applies it to each value of an object too. So the path
+ * runs step by step, and a filter meets an object wrapped in a one-element array.
+ */
+function evaluate(filter: string, input: unknown): unknown[] {
+  const steps: Node[] = []
+  for (let step = parseFilter(filter).next; step; step = step.next) steps.push({ ...step, next: null })
+  let nodes: unknown[] = [input]
+  let pending: Node[] = []
+  for (const step of steps) {
+    if (!isFilterStep(step)) {
+      pending.push(step)
+      continue
+    }
+    const before = pending
+    pending = []
+    nodes = nodes
+      .flatMap((node) => select(input, node, before))
+      .flatMap((node) => {
+        if (node === null || typeof node !== 'object') return []
+        return select(input, Array.isArray(node) ? node : [node], [step])
+      })
+  }
+  return nodes.flatMap((node) => select(input, node, pending))
 }
 
 /**
  * Evaluates an ISC trigger filter, a Jayway JSONPath expression, against a trigger's input the
  * way ISC decides whether to deliver an event: it matches when it selects at least one node. A
- * filter on the root object (`$[?(...)]`) tests the root itself, as Jayway does. A local check
+ * filter on an object (`$[?(...)]` on the input, `$.identity[?(...)]`) tests the object itself, as
+ * Jayway does, and a filter on an array tests each element. A local check
  * for tests and CI, not the authority: ISC's `validate-filter` is (`isc-triggers filter validate`).
  *
  * @throws {SyntaxError} when the filter does not parse (ISC's validate-filter: `isValidJSONPath: false`).
@@ -89,7 +120,6 @@ function asJayway(filter: string, input: unknown): { path: string; document: unk
  * ```
  */
 export function matchesFilter(filter: string, input: unknown): FilterResult {
-  const { path, document } = asJayway(filter, input)
-  const nodes = query(document, path, { returnArray: true }) as unknown[]
+  const nodes = evaluate(filter, input)
   return { matched: nodes.length > 0, nodes }
 }
