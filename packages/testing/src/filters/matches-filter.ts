@@ -2,7 +2,14 @@
 // Jayway does where the two are known to differ (see the README, "Filters").
 import { JSONPathSyntaxError, parse, query, stringify } from 'jsonpathly'
 
-/** What {@link matchesFilter} found: ISC delivers the event when `matched` is true. */
+/**
+ * What {@link matchesFilter} found: ISC delivers the event when `matched` is true.
+ *
+ * @example
+ * ```ts
+ * const { matched, nodes }: FilterResult = matchesFilter('$.changes[*].attribute', input)
+ * ```
+ */
 export interface FilterResult {
   /** True when the filter selects at least one node: the rule by which ISC delivers an event. */
   readonly matched: boolean
