@@ -4,6 +4,7 @@ export {
   type FakeIscOptions,
   type ProgrammedFailure,
   type ReceivedAttempt,
+  type StoredSubscription,
   startFakeIsc,
 } from './fake-isc.js'
 export { type FilterResult, matchesFilter } from './filters/matches-filter.js'
