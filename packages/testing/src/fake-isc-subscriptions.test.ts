@@ -286,3 +286,27 @@ describe('the fake ISC’s trigger-subscription API over HTTP', () => {
     })
   })
 })
+
+describe('the fake ISC’s trigger-subscription API against a hostile client', () => {
+  it('refuses JSON-patch paths through __proto__ or inherited members (400), polluting nothing', async () => {
+    const { call } = await session()
+    const { body } = await call('POST', V1, subscription())
+    const patch = (ops: unknown) => call('PATCH', `${V1}/${body!.id}`, ops, 'application/json-patch+json')
+    const hostile = [
+      { op: 'add', path: '/httpConfig/__proto__/polluted', value: 'yes' },
+      { op: 'add', path: '/httpConfig/__proto__', value: { polluted: 'yes' } },
+      { op: 'replace', path: '/httpConfig/constructor', value: 'yes' },
+      { op: 'remove', path: '/httpConfig/toString' },
+    ]
+    for (const operation of hostile)
+      expect([operation, (await patch([operation])).status]).toEqual([operation, 400])
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect((await call('GET', `${V1}/${body!.id}`)).body).toEqual(body)
+  })
+
+  it('answers 404, not 500, to an id that is not valid percent-encoding', async () => {
+    const { call } = await session()
+    expect((await call('GET', `${V1}/%E0%A4%A`)).status).toBe(404)
+    expect((await call('DELETE', `${V1}/%`)).status).toBe(404)
+  })
+})

@@ -13,6 +13,10 @@ type Container = Record<string, unknown>
 const isContainer = (value: unknown): value is Container =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
+/** A member the JSON document has itself: never one inherited from `Object.prototype`. */
+const ownMember = (parent: unknown, key: string): unknown =>
+  isContainer(parent) && Object.hasOwn(parent, key) ? parent[key] : undefined
+
 /** `/a/b~1c` → `['a', 'b/c']` (RFC 6901), or undefined for a path that is not a pointer. */
 function tokens(path: string): string[] | undefined {
   if (!path.startsWith('/')) return undefined
@@ -25,7 +29,8 @@ function tokens(path: string): string[] | undefined {
 /**
  * Applies a JSON patch (RFC 6902 `add`, `replace`, `remove` on object members) to a copy of
  * `document`. Each path's first member must be in `patchable`; `move`, `copy` and `test`, array
- * positions and missing members are refused.
+ * positions, missing members and `__proto__` are refused. Paths follow the document's own members
+ * only, so no path reaches `Object.prototype`.
  *
  * @example
  * applyPatch({ name: 'a' }, [{ op: 'replace', path: '/name', value: 'b' }], ['name']) // { ok: true, document: { name: 'b' } }
@@ -46,10 +51,10 @@ export function applyPatch(
     if (!keys || !patchable.includes(keys[0]!))
       return { ok: false, message: `path must start with one of /${patchable.join(', /')}` }
     let parent: unknown = result
-    for (const key of keys.slice(0, -1)) parent = isContainer(parent) ? parent[key] : undefined
+    for (const key of keys.slice(0, -1)) parent = ownMember(parent, key)
     const last = keys[keys.length - 1]!
-    if (!isContainer(parent)) return { ok: false, message: `no such member: ${path}` }
-    if (op !== 'add' && !(last in parent)) return { ok: false, message: `no such member: ${path}` }
+    if (!isContainer(parent) || last === '__proto__') return { ok: false, message: `no such member: ${path}` }
+    if (op !== 'add' && !Object.hasOwn(parent, last)) return { ok: false, message: `no such member: ${path}` }
     if (op === 'remove') delete parent[last]
     else {
       if (!('value' in operation)) return { ok: false, message: `${op} needs a value` }

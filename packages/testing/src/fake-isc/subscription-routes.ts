@@ -25,6 +25,15 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<{ bo
   }
 }
 
+/** A path segment decoded, or undefined when it is not valid percent-encoding (no such id, then). */
+function decodedId(segment: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(segment ?? '')
+  } catch {
+    return undefined
+  }
+}
+
 const answer = (res: ServerResponse, reply: StoreAnswer) => send(res, reply.status, reply.body, reply.headers)
 
 /**
@@ -65,7 +74,12 @@ export function subscriptionRoutes(store: SubscriptionStore, authorize: Authoriz
     (handle: (req: IncomingMessage, res: ServerResponse, id: string, url: URL) => Promise<void> | void) =>
     (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => {
       if (!authorize(req, res)) return void req.resume()
-      return handle(req, res, decodeURIComponent(params[0] ?? ''), url)
+      const id = decodedId(params[0])
+      if (id === undefined) {
+        req.resume()
+        return send(res, 404, { detailCode: '404 Not found', messages: ['no subscription with that id'] })
+      }
+      return handle(req, res, id, url)
     }
   const withBody = (act: (id: string, body: unknown) => StoreAnswer) =>
     guarded(async (req, res, id) => {
