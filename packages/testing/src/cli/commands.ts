@@ -8,6 +8,7 @@ import { sampleOutputs } from '../sample-payloads.js'
 import { type CommandSpec, type OptionSpec, parseCommandLine, UsageError } from './command-line.js'
 import { EXIT, type Out, readInput, trigger } from './common.js'
 import { FILTER_CHECK, filterCheck } from './filter-check.js'
+import { SUBSCRIPTIONS_COMMANDS } from './subscriptions-command.js'
 
 export { EXIT } from './common.js'
 
@@ -269,4 +270,5 @@ export const COMMANDS: readonly {
   { spec: SEND, run: send },
   { spec: TEST_INVOKE, run: testInvoke },
   { spec: FILTER_CHECK, run: filterCheck },
+  ...SUBSCRIPTIONS_COMMANDS,
 ]
