@@ -15,3 +15,28 @@ export {
   sampleOutput,
 } from './sample-builders.js'
 export { sampleInputs, sampleOutputs } from './sample-payloads.js'
+export {
+  type AppliedChange,
+  applySubscriptions,
+  credentialsHash,
+  type DesiredSubscription,
+  isManaged,
+  MANAGED_DESCRIPTION,
+  MANAGED_PREFIX,
+  managedDescription,
+  planSubscriptions,
+  readSubscriptionsConfig,
+  resolveSubscriptions,
+  type SubscriptionAuth,
+  type SubscriptionBody,
+  type SubscriptionChange,
+  type SubscriptionEntry,
+  SubscriptionsError,
+  type SubscriptionsErrorKind,
+  type SubscriptionsFile,
+  type SubscriptionsPlan,
+  type TenantClient,
+  type TenantOptions,
+  type TenantSubscription,
+  tenantClient,
+} from './subscriptions/index.js'
