@@ -92,6 +92,28 @@ describe('matchesFilter: Jayway semantics where jsonpathly differs', () => {
     for (const [filter, matched] of cases) expect(matchesFilter(filter, doc).matched, filter).toBe(matched)
   })
 
+  it('reads members the input has, never ones JavaScript objects inherit (toString, constructor, __proto__)', () => {
+    const doc = { identity: { name: 'john.doe' }, changes: [{ attribute: 'department' }] }
+    for (const filter of [
+      '$.constructor',
+      '$.identity.toString',
+      "$['__proto__']",
+      '$[?(@.hasOwnProperty)]',
+      '$.changes[?(@.valueOf)]',
+      '$[?(@.identity.constructor)]',
+    ])
+      expect(matchesFilter(filter, doc), filter).toEqual({ matched: false, nodes: [] })
+    expect(matchesFilter('$.identity[?(!@.toString)].name', doc).nodes).toEqual(['john.doe'])
+    const own = JSON.parse('{ "toString": "yes", "__proto__": { "a": 1 } }') as Record<string, unknown>
+    expect(matchesFilter("$[?(@.toString == 'yes')]", own).nodes[0]).toBe(own)
+    expect(matchesFilter("$['__proto__'].a", own).nodes).toEqual([1])
+  })
+
+  it('answers the nodes of the input itself, not copies', () => {
+    expect(matchesFilter('$.identity', input).nodes[0]).toBe(input.identity)
+    expect(matchesFilter("$.changes[?(@.attribute == 'department')]", input).nodes[0]).toBe(input.changes[0])
+  })
+
   it('throws a SyntaxError on a filter that does not parse', () => {
     expect(() => matchesFilter('$[?(@.a ==', input)).toThrow(SyntaxError)
     expect(() => matchesFilter('identity.name', input)).toThrow(/filter is not JSONPath/)

@@ -110,6 +110,32 @@ function evaluate(filter: string, input: unknown): unknown[] {
 }
 
 /**
+ * The prototype of the copies a filter runs on: it ends its chain, so jsonpathly takes the copies for
+ * plain objects, and it has no members, so `toString` or `constructor` read as absent (jsonpathly
+ * looks members up with `in`, which would find `Object.prototype`'s).
+ */
+const NO_MEMBERS: object = Object.create(null)
+
+/** A copy of `value` whose objects inherit nothing; `originals` maps each copy back. */
+function ownMembersOnly(value: unknown, originals: Map<unknown, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value
+  let copy: unknown
+  if (Array.isArray(value)) copy = value.map((item) => ownMembersOnly(item, originals))
+  else {
+    copy = Object.create(NO_MEMBERS)
+    for (const [key, member] of Object.entries(value))
+      Object.defineProperty(copy, key, {
+        value: ownMembersOnly(member, originals),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+  }
+  originals.set(copy, value)
+  return copy
+}
+
+/**
  * Evaluates an ISC trigger filter, a Jayway JSONPath expression, against a trigger's input the
  * way ISC decides whether to deliver an event: it matches when it selects at least one node. A
  * filter on an object (`$[?(...)]` on the input, `$.identity[?(...)]`) tests the object itself, as
@@ -127,6 +153,9 @@ function evaluate(filter: string, input: unknown): unknown[] {
  * ```
  */
 export function matchesFilter(filter: string, input: unknown): FilterResult {
-  const nodes = evaluate(filter, input)
+  const originals = new Map<unknown, unknown>()
+  const nodes = evaluate(filter, ownMembersOnly(input, originals)).map((node) =>
+    originals.has(node) ? originals.get(node) : node,
+  )
   return { matched: nodes.length > 0, nodes }
 }
