@@ -13,7 +13,8 @@ export type Out = (line: string) => void
 export function findTrigger(name: string | undefined): AnyTrigger {
   if (!name) throw new UsageError('name a trigger, e.g. idn:identity-created or identity-created')
   const all = catalog as Record<string, AnyTrigger>
-  const trigger = all[name] ?? all[`idn:${name}`]
+  const id = [name, `idn:${name}`].find((key) => Object.hasOwn(all, key))
+  const trigger = id === undefined ? undefined : all[id]
   if (!trigger) throw new UsageError(`unknown trigger "${name}": run 'isc-triggers list' to see the catalog`)
   return trigger
 }
