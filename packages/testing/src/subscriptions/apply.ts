@@ -3,7 +3,12 @@
 import type { SubscriptionChange, SubscriptionsPlan } from './plan.js'
 import type { TenantClient } from './tenant-client.js'
 
-/** A change as applied: the subscription's id (a new one for a creation). */
+/**
+ * A change as applied: the subscription's id (a new one for a creation).
+ *
+ * @example
+ * const applied: AppliedChange[] = await applySubscriptions(plan, client)
+ */
 export type AppliedChange = Pick<SubscriptionChange, 'action' | 'triggerId' | 'name'> & { id: string }
 
 /**

@@ -6,13 +6,23 @@ import { isParsableFilter } from '../fake-isc/subscription-input.js'
 import { credentialsHash, managedDescription } from './credentials.js'
 import { SubscriptionsError } from './errors.js'
 
-/** How ISC authenticates to the service; secrets are named by env var, never written in the file. */
+/**
+ * How ISC authenticates to the service; secrets are named by env var, never written in the file.
+ *
+ * @example
+ * const auth: SubscriptionAuth = { type: 'bearer', tokenEnv: 'ISC_TOKEN' }
+ */
 export type SubscriptionAuth =
   | { type: 'bearer'; tokenEnv: string }
   | { type: 'basic'; usernameEnv: string; passwordEnv: string }
   | { type: 'none' }
 
-/** One subscription of the file. */
+/**
+ * One subscription of the file.
+ *
+ * @example
+ * const entry: SubscriptionEntry = { trigger: 'idn:access-request-pre-approval', mode: 'async', auth: { type: 'none' } }
+ */
 export interface SubscriptionEntry {
   /** `idn:identity-created` (or `identity-created`). */
   trigger: string
@@ -29,14 +39,25 @@ export interface SubscriptionEntry {
   enabled?: boolean
 }
 
-/** The subscriptions file. */
+/**
+ * The subscriptions file (JSON).
+ *
+ * @example
+ * const file: SubscriptionsFile = { baseUrl: 'https://hooks.example/isc/triggers', subscriptions: [{ trigger: 'idn:identity-created', auth: { type: 'none' } }] }
+ */
 export interface SubscriptionsFile {
   /** Where the receiver is mounted; each subscription's URL is `baseUrl/<trigger id without idn:>`. */
   baseUrl: string
   subscriptions: SubscriptionEntry[]
 }
 
-/** A subscription as isc-triggers creates or replaces it (secrets included: never print it). */
+/**
+ * A subscription as isc-triggers creates or replaces it (secrets included: never print it).
+ *
+ * @example
+ * const [first] = resolveSubscriptions(file, process.env)
+ * first!.body.httpConfig.url // 'https://hooks.example/isc/triggers/identity-created'
+ */
 export interface SubscriptionBody {
   name: string
   description: string
@@ -54,14 +75,24 @@ export interface SubscriptionBody {
   }
 }
 
-/** A subscription the tenant should have: the body to send and the trigger's type. */
+/**
+ * A subscription the tenant should have: the body to send and the trigger's type.
+ *
+ * @example
+ * const desired: DesiredSubscription[] = readSubscriptionsConfig('isc-triggers.subscriptions.json')
+ */
 export interface DesiredSubscription {
   triggerId: string
   triggerType: AnyTrigger['type']
   body: SubscriptionBody
 }
 
-/** The prefix of the name of every subscription isc-triggers manages; others are never touched. */
+/**
+ * The prefix of the name of every subscription isc-triggers manages; others are never touched.
+ *
+ * @example
+ * `${MANAGED_PREFIX}idn:identity-created` // the default name of a subscription to idn:identity-created
+ */
 export const MANAGED_PREFIX = 'isc-triggers:'
 
 /**

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto'
 
-/** The start of the description of every subscription isc-triggers manages. */
+/**
+ * The start of the description of every subscription isc-triggers manages.
+ *
+ * @example
+ * subscription.description?.startsWith(MANAGED_DESCRIPTION)
+ */
 export const MANAGED_DESCRIPTION = 'managed by isc-triggers'
 
 /**

@@ -1,6 +1,9 @@
 /**
  * Why a subscriptions command stopped: `config` (the file or its env vars are wrong: exit 2),
  * `tenant` (the tenant refused a request: exit 1) or `unreachable` (no answer: exit 3).
+ *
+ * @example
+ * const exitCode = { config: 2, tenant: 1, unreachable: 3 } satisfies Record<SubscriptionsErrorKind, number>
  */
 export type SubscriptionsErrorKind = 'config' | 'tenant' | 'unreachable'
 

@@ -3,7 +3,13 @@ import { type DesiredSubscription, isManaged, type SubscriptionBody } from './co
 import { SubscriptionsError } from './errors.js'
 import type { TenantClient, TenantSubscription } from './tenant-client.js'
 
-/** One change of a plan. `changed` (updates) lists what differs: `url`, `mode`, `credentials`, `filter`, … */
+/**
+ * One change of a plan. `changed` (updates) lists what differs: `type`, `url`, `mode`, `credentials`,
+ * `filter`, `responseDeadline`, `enabled`.
+ *
+ * @example
+ * const lines = plan.changes.map((change: SubscriptionChange) => `${change.action} ${change.triggerId}`)
+ */
 export type SubscriptionChange =
   | { action: 'create'; triggerId: string; name: string; desired: SubscriptionBody }
   | {
@@ -16,7 +22,14 @@ export type SubscriptionChange =
     }
   | { action: 'delete'; triggerId: string; name: string; id: string }
 
-/** What apply would do, and how many of the tenant's subscriptions it leaves alone (not managed). */
+/**
+ * What apply would do, how many managed subscriptions already match, and how many of the tenant's
+ * subscriptions it leaves alone (not managed).
+ *
+ * @example
+ * const plan: SubscriptionsPlan = await planSubscriptions(desired, client)
+ * const drift = plan.changes.length > 0
+ */
 export interface SubscriptionsPlan {
   changes: SubscriptionChange[]
   unchanged: number

@@ -3,7 +3,12 @@
 import type { SubscriptionBody } from './config.js'
 import { SubscriptionsError } from './errors.js'
 
-/** A subscription as the tenant lists it (secrets answered `null`). */
+/**
+ * A subscription as the tenant lists it (secrets answered `null`).
+ *
+ * @example
+ * const subscriptions: TenantSubscription[] = await tenantClient(options).list()
+ */
 export interface TenantSubscription {
   id: string
   name: string
@@ -22,7 +27,12 @@ export interface TenantSubscription {
   } | null
 }
 
-/** Where and as whom to reach a tenant. */
+/**
+ * Where and as whom to reach a tenant.
+ *
+ * @example
+ * const options: TenantOptions = { tenant: 'https://acme.api.identitynow.com', clientId: 'id', clientSecret: process.env.ISC_CLIENT_SECRET! }
+ */
 export interface TenantOptions {
   /** The tenant's API origin, e.g. `https://acme.api.identitynow.com`. */
   tenant: string
@@ -32,7 +42,13 @@ export interface TenantOptions {
   fetch?: typeof fetch
 }
 
-/** The calls plan and apply make. */
+/**
+ * The calls plan and apply make.
+ *
+ * @example
+ * const client: TenantClient = tenantClient({ tenant, clientId, clientSecret })
+ * await client.remove(id)
+ */
 export interface TenantClient {
   readonly tenant: string
   list(): Promise<TenantSubscription[]>
