@@ -109,6 +109,21 @@ describe('matchesFilter: Jayway semantics where jsonpathly differs', () => {
     expect(matchesFilter("$['__proto__'].a", own).nodes).toEqual([1])
   })
 
+  it('matches =~ against the whole string, as Jayway (Java’s Matcher.matches) does', () => {
+    const doc = { s: 'Engineering', tags: ['ab', 'b'] }
+    expect(matchesFilter('$[?(@.s =~ /ngineer/)]', doc).matched).toBe(false)
+    expect(matchesFilter('$[?(@.s =~ /.*ngineer.*/)]', doc).matched).toBe(true)
+    expect(matchesFilter('$[?(@.s =~ /Eng|Sales/)]', doc).matched).toBe(false)
+    expect(matchesFilter('$[?(@.s =~ /Eng.*|Sales/)]', doc).matched).toBe(true)
+    expect(matchesFilter('$.tags[?(@ =~ /b/)]', doc).nodes).toEqual(['b'])
+  })
+
+  it('refuses a regular expression it cannot run as Java would, instead of never matching', () => {
+    const doc = { s: 'Engineering' }
+    for (const filter of ['$[?(@.s =~ /(/)]', '$[?(@.s =~ /\\bEng.*/)]', '$[?(@.s =~ /(?=E).*/)]'])
+      expect(() => matchesFilter(filter, doc), filter).toThrow(SyntaxError)
+  })
+
   it('answers the nodes of the input itself, not copies', () => {
     expect(matchesFilter('$.identity', input).nodes[0]).toBe(input.identity)
     expect(matchesFilter("$.changes[?(@.attribute == 'department')]", input).nodes[0]).toBe(input.changes[0])

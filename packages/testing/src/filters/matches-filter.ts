@@ -29,6 +29,33 @@ const UNSUPPORTED = [
 
 type Node = { type?: string; next?: Node | null; [key: string]: unknown }
 
+/** Regular-expression syntax jsonpathly never matches (backreferences, lookaround, named groups, `\b`). */
+const UNMATCHED_REGEX = /\\[1-9bB]|\(\?<?[=!]|\(\?<[A-Za-z]/
+
+/**
+ * The tree with every `=~` pattern anchored, `/p/` → `/^(?:p)$/`: Jayway matches the whole string
+ * (Java's `Matcher.matches`), jsonpathly any part of it. A pattern JavaScript cannot compile, or that
+ * jsonpathly would silently never match, is a SyntaxError.
+ */
+function wholeMatchRegexes(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(wholeMatchRegexes)
+  if (node === null || typeof node !== 'object') return node
+  const copy: Node = {}
+  for (const [key, value] of Object.entries(node)) copy[key] = wholeMatchRegexes(value)
+  if (copy.type !== 'value' || copy.subtype !== 'regex' || typeof copy.value !== 'string') return copy
+  const pattern = copy.value.slice(1, -1)
+  if (UNMATCHED_REGEX.test(pattern))
+    throw new SyntaxError(
+      `filter is not JSONPath here: ${copy.value} (not supported locally: backreferences, lookaround, named groups and \\b in regular expressions)`,
+    )
+  try {
+    new RegExp(pattern, String(copy.opts ?? ''))
+  } catch (error) {
+    throw new SyntaxError(`filter is not JSONPath: ${(error as Error).message}`, { cause: error })
+  }
+  return { ...copy, value: `/^(?:${pattern})$/` }
+}
+
 /** Adds `[0]` after every `$` inside a step: the root is the first element of the document. */
 function rootToFirst(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rootToFirst)
@@ -66,7 +93,7 @@ function parseFilter(filter: string): Node {
     )
   }
   if (!tree) throw new SyntaxError('filter is not JSONPath: empty expression')
-  return tree
+  return wholeMatchRegexes(tree) as Node
 }
 
 /**
