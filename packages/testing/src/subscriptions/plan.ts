@@ -65,7 +65,8 @@ function differences(actual: TenantSubscription, desired: SubscriptionBody): str
  * one is created; the tenant's other subscriptions are left alone. A subscription whose trigger
  * changed under the same name is deleted and created (ISC's `triggerId` is immutable). A creation
  * to a request-response trigger that already has an unmanaged subscription is refused (`tenant`
- * {@link SubscriptionsError}): ISC allows one.
+ * {@link SubscriptionsError}): ISC allows one. Of two managed subscriptions with one name, the
+ * second listed is deleted.
  *
  * @example
  * const plan = await planSubscriptions(readSubscriptionsConfig('subs.json'), tenantClient({ tenant, clientId, clientSecret }))
@@ -76,9 +77,14 @@ export async function planSubscriptions(
   client: Pick<TenantClient, 'list'>,
 ): Promise<SubscriptionsPlan> {
   const existing = await client.list()
-  const managed = new Map(existing.filter(isManaged).map((s) => [s.name, s]))
   const unmanaged = existing.filter((s) => !isManaged(s))
   const deletes: SubscriptionChange[] = []
+  // One managed subscription per name; a second of the same name (made by hand) is deleted.
+  const managed = new Map<string, TenantSubscription>()
+  for (const s of existing.filter(isManaged))
+    if (managed.has(s.name))
+      deletes.push({ action: 'delete', triggerId: s.triggerId, name: s.name, id: s.id })
+    else managed.set(s.name, s)
   const updates: SubscriptionChange[] = []
   const creates: SubscriptionChange[] = []
   let unchanged = 0

@@ -141,6 +141,17 @@ describe('planSubscriptions and applySubscriptions against the fake ISC', () => 
     expect(isc.subscriptions).toHaveLength(3)
   })
 
+  it('deletes a second managed subscription of the same name and keeps the first', async () => {
+    const { isc, client } = await tenant()
+    const desired = resolveSubscriptions(file([{ trigger: CREATED, auth: { type: 'none' } }]), env)
+    const first = await client.create(desired[0]!.body)
+    const copy = await client.create(desired[0]!.body)
+    const plan = await planSubscriptions(desired, client)
+    expect(plan.changes).toMatchObject([{ action: 'delete', id: copy.id }])
+    await applySubscriptions(plan, client)
+    expect(isc.subscriptions.map((s) => s.id)).toEqual([first.id])
+  })
+
   it('refuses a second subscription to a request-response trigger in the file', () => {
     const second = file([
       { trigger: PRE_APPROVAL, auth: { type: 'none' } },
