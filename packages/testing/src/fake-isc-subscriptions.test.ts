@@ -190,9 +190,8 @@ describe('the fake ISC’s trigger-subscription API over HTTP', () => {
     const { call } = await session()
     expect((await call('GET', `${V1}/nope`)).status).toBe(404)
     expect((await call('PUT', `${V1}/nope`, subscription())).status).toBe(404)
-    expect((await call('PATCH', `${V1}/nope`, [{ op: 'replace', path: '/name', value: 'x' }])).status).toBe(
-      404,
-    )
+    const rename = [{ op: 'replace', path: '/name', value: 'x' }]
+    expect((await call('PATCH', `${V1}/nope`, rename, 'application/json-patch+json')).status).toBe(404)
     expect((await call('DELETE', `${V1}/nope`)).status).toBe(404)
   })
 
@@ -302,6 +301,24 @@ describe('the fake ISC’s trigger-subscription API against a hostile client', (
       expect([operation, (await patch([operation])).status]).toEqual([operation, 400])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect((await call('GET', `${V1}/${body!.id}`)).body).toEqual(body)
+  })
+
+  it('answers 415 to a PATCH whose body is not application/json-patch+json, changing nothing', async () => {
+    const { call } = await session()
+    const { body } = await call('POST', V1, subscription())
+    const rename = [{ op: 'replace', path: '/name', value: 'renamed' }]
+    for (const type of ['application/json', 'text/plain']) {
+      const reply = await call('PATCH', `${V1}/${body!.id}`, rename, type)
+      expect([type, reply.status]).toEqual([type, 415])
+    }
+    expect((await call('GET', `${V1}/${body!.id}`)).body).toEqual(body)
+    const patched = await call(
+      'PATCH',
+      `${V1}/${body!.id}`,
+      rename,
+      'application/json-patch+json; charset=utf-8',
+    )
+    expect(patched).toMatchObject({ status: 200, body: { name: 'renamed' } })
   })
 
   it('answers 404, not 500, to an id that is not valid percent-encoding', async () => {

@@ -9,6 +9,7 @@ import type { StoreAnswer, SubscriptionStore } from './subscription-store.js'
 
 const BAD_SYNTAX = { detailCode: '400.0 Bad request syntax', messages: ['the body is not JSON'] }
 const BAD_CONTENT = '400.1 Bad request content'
+const JSON_PATCH = /^application\/json-patch\+json\s*(;|$)/i
 const TRIGGER_FILTER = /^id eq "((?:[^"\\]|\\.)*)"$/
 
 /** Answers 401 and gives false unless the request has a bearer token the fake issued. */
@@ -104,6 +105,19 @@ export function subscriptionRoutes(store: SubscriptionStore, authorize: Authoriz
     send(res, 200, validateFilter(input, filter))
   })
 
+  /** PATCH takes `application/json-patch+json` only, as ISC's spec declares; another type gets 415. */
+  const onPatch = guarded(async (req, res, id) => {
+    if (!JSON_PATCH.test(req.headers['content-type'] ?? '')) {
+      req.resume()
+      return send(res, 415, {
+        detailCode: '415 Unsupported media type',
+        messages: ['a PATCH body is application/json-patch+json'],
+      })
+    }
+    const read = await readJson(req, res)
+    if (read) answer(res, store.patch(id, read.body))
+  })
+
   const onTriggers = withoutBody((_id, url) => {
     const filters = url.searchParams.get('filters')?.trim()
     const match = filters ? TRIGGER_FILTER.exec(filters) : null
@@ -141,11 +155,7 @@ export function subscriptionRoutes(store: SubscriptionStore, authorize: Authoriz
       path: subscriptionPath('/([^/]+)'),
       handle: withBody((id, body) => store.replace(id, body)),
     },
-    {
-      method: 'PATCH',
-      path: subscriptionPath('/([^/]+)'),
-      handle: withBody((id, body) => store.patch(id, body)),
-    },
+    { method: 'PATCH', path: subscriptionPath('/([^/]+)'), handle: onPatch },
     { method: 'DELETE', path: subscriptionPath('/([^/]+)'), handle: withoutBody((id) => store.remove(id)) },
   ]
 }
