@@ -109,6 +109,22 @@ describe('matchesFilter: Jayway semantics where jsonpathly differs', () => {
     expect(matchesFilter("$['__proto__'].a", own).nodes).toEqual([1])
   })
 
+  it('scans with $..[?(...)] as Jayway does: every object at or under the node, the object before its members', () => {
+    const doc = { a: { b: [{ name: 'x' }, { name: 'y' }], name: 'x' }, name: 'x' }
+    expect(matchesFilter("$..[?(@.name == 'x')]", doc).nodes).toEqual([doc, doc.a, doc.a.b[0]])
+    expect(matchesFilter("$.a..[?(@.name == 'y')]", doc).nodes).toEqual([doc.a.b[1]])
+    expect(matchesFilter("$..[?(@.attribute == 'department')]", DOCS_ATTRIBUTES_CHANGED).nodes).toEqual([
+      DOCS_ATTRIBUTES_CHANGED.changes[0],
+    ])
+    const [, manager] = DOCS_ATTRIBUTES_CHANGED.changes
+    expect(matchesFilter("$..[?(@.type == 'IDENTITY')].name", DOCS_ATTRIBUTES_CHANGED).nodes).toEqual([
+      'john.doe',
+      (manager!.oldValue as { name: string }).name,
+      (manager!.newValue as { name: string }).name,
+    ])
+    expect(matchesFilter("$..[?(@.name == 'nobody')]", doc)).toEqual({ matched: false, nodes: [] })
+  })
+
   it('matches =~ against the whole string, as Jayway (Java’s Matcher.matches) does', () => {
     const doc = { s: 'Engineering', tags: ['ab', 'b'] }
     expect(matchesFilter('$[?(@.s =~ /ngineer/)]', doc).matched).toBe(false)

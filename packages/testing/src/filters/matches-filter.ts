@@ -80,6 +80,27 @@ function isFilterStep(step: Node): boolean {
   )
 }
 
+/** `..[?(...)]`: a deep scan into a filter. */
+function isScanFilterStep(step: Node): boolean {
+  const scan = step.value as Node | undefined
+  return (
+    step.type === 'subscript' &&
+    scan?.type === 'dotdot' &&
+    (scan.value as Node | undefined)?.type === 'bracketExpression' &&
+    ((scan.value as Node).value as Node | undefined)?.type === 'filterExpression'
+  )
+}
+
+/** Every object at or under `node` in Jayway's scan order: an object, then what its members hold. */
+function objectsUnder(node: unknown, into: unknown[] = []): unknown[] {
+  if (Array.isArray(node)) for (const item of node) objectsUnder(item, into)
+  else if (node !== null && typeof node === 'object') {
+    into.push(node)
+    for (const member of Object.values(node)) objectsUnder(member, into)
+  }
+  return into
+}
+
 function parseFilter(filter: string): Node {
   let tree: Node | null
   try {
@@ -112,7 +133,9 @@ function select(root: unknown, node: unknown, steps: readonly Node[]): unknown[]
 /**
  * Jayway applies `[?(...)]` on an object to the object itself, and on an array to each element;
  * jsonpathly (like Goessner's JSONPath) applies it to each value of an object too. So the path
- * runs step by step, and a filter meets an object wrapped in a one-element array.
+ * runs step by step, and a filter meets an object wrapped in a one-element array. A scan
+ * `..[?(...)]` tests every object at or under the node, as Jayway's scan does (jsonpathly skips the
+ * elements of arrays).
  */
 function evaluate(filter: string, input: unknown): unknown[] {
   const steps: Node[] = []
@@ -120,17 +143,20 @@ function evaluate(filter: string, input: unknown): unknown[] {
   let nodes: unknown[] = [input]
   let pending: Node[] = []
   for (const step of steps) {
-    if (!isFilterStep(step)) {
+    const scan = isScanFilterStep(step)
+    if (!scan && !isFilterStep(step)) {
       pending.push(step)
       continue
     }
     const before = pending
     pending = []
+    const filter: Node = scan ? { type: 'subscript', value: (step.value as Node).value, next: null } : step
     nodes = nodes
       .flatMap((node) => select(input, node, before))
+      .flatMap((node) => (scan ? objectsUnder(node).map((object) => [object]) : [node]))
       .flatMap((node) => {
         if (node === null || typeof node !== 'object') return []
-        return select(input, Array.isArray(node) ? node : [node], [step])
+        return select(input, Array.isArray(node) ? node : [node], [filter])
       })
   }
   return nodes.flatMap((node) => select(input, node, pending))
