@@ -20,6 +20,7 @@ export {
   applySubscriptions,
   credentialsHash,
   type DesiredSubscription,
+  type FilterValidation,
   isManaged,
   MANAGED_DESCRIPTION,
   MANAGED_PREFIX,
@@ -39,4 +40,5 @@ export {
   type TenantOptions,
   type TenantSubscription,
   tenantClient,
+  validateFilterOnTenant,
 } from './subscriptions/index.js'

@@ -14,8 +14,10 @@ export { credentialsHash, MANAGED_DESCRIPTION, managedDescription } from './cred
 export { SubscriptionsError, type SubscriptionsErrorKind } from './errors.js'
 export { planSubscriptions, type SubscriptionChange, type SubscriptionsPlan } from './plan.js'
 export {
+  type FilterValidation,
   type TenantClient,
   type TenantOptions,
   type TenantSubscription,
   tenantClient,
 } from './tenant-client.js'
+export { validateFilterOnTenant } from './validate-filter.js'

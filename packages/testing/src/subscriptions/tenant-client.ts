@@ -1,5 +1,5 @@
-// A small client of a tenant's trigger-subscription API (/trigger-subscriptions/v1), with a
-// client-credentials token from <tenant>/oauth/token.
+// A small client of a tenant's trigger-subscription API (/trigger-subscriptions/v1, with its
+// validate-filter), with a client-credentials token from <tenant>/oauth/token.
 import type { SubscriptionBody } from './config.js'
 import { SubscriptionsError } from './errors.js'
 
@@ -28,6 +28,21 @@ export interface TenantSubscription {
 }
 
 /**
+ * The tenant's answer to `POST /trigger-subscriptions/v1/validate-filter`: `isValidJSONPath` (the
+ * filter parses), `isPathExist` (it selects something in the input, so ISC would deliver the event),
+ * `isValid` (the tenant accepts the filter for this input).
+ *
+ * @example
+ * const answer: FilterValidation = await tenantClient(options).validateFilter('$.identity', input)
+ * if (!answer.isValidJSONPath) console.error('ISC cannot parse the filter')
+ */
+export interface FilterValidation {
+  isValid: boolean
+  isValidJSONPath: boolean
+  isPathExist: boolean
+}
+
+/**
  * Where and as whom to reach a tenant.
  *
  * @example
@@ -43,7 +58,7 @@ export interface TenantOptions {
 }
 
 /**
- * The calls plan and apply make.
+ * The calls plan, apply and `filter validate` make.
  *
  * @example
  * const client: TenantClient = tenantClient({ tenant, clientId, clientSecret })
@@ -55,6 +70,8 @@ export interface TenantClient {
   create(body: SubscriptionBody): Promise<TenantSubscription>
   replace(id: string, body: SubscriptionBody): Promise<TenantSubscription>
   remove(id: string): Promise<void>
+  /** Asks the tenant whether `filter` is valid and selects something in `input`. */
+  validateFilter(filter: string, input: unknown): Promise<FilterValidation>
 }
 
 const SUBSCRIPTIONS = '/trigger-subscriptions/v1'
@@ -158,6 +175,16 @@ export function tenantClient(options: TenantOptions): TenantClient {
     async remove(id) {
       const response = await call('DELETE', `${SUBSCRIPTIONS}/${encodeURIComponent(id)}`, `deleting ${id}`)
       await response.arrayBuffer()
+    },
+    async validateFilter(filter, input) {
+      const path = `${SUBSCRIPTIONS}/validate-filter`
+      const response = await call('POST', path, 'validating the filter', { input, filter })
+      const answer = (await response.json()) as Partial<FilterValidation>
+      return {
+        isValid: answer.isValid === true,
+        isValidJSONPath: answer.isValidJSONPath === true,
+        isPathExist: answer.isPathExist === true,
+      }
     },
   }
 }
