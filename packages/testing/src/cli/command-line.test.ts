@@ -24,6 +24,8 @@ describe('the option tables of the isc-triggers commands', () => {
                         [--mode sync|async|dynamic] [--input FILE] [--timeout MS] [--isc-port PORT]`,
       'Usage: isc-triggers test-invoke <trigger> --tenant URL --client-id ID --client-secret SECRET [--input FILE]',
       'Usage: isc-triggers filter check --filter EXPR [--input FILE | --sample TRIGGER] [--json]',
+      `Usage: isc-triggers filter validate --filter EXPR [--input FILE | --sample TRIGGER] [--tenant URL]
+                                   [--client-id ID] [--client-secret SECRET] [--json]`,
       `Usage: isc-triggers subscriptions plan [--config FILE] [--tenant URL] [--client-id ID]
                                       [--client-secret SECRET] [--json] [--exit-code]`,
       `Usage: isc-triggers subscriptions apply [--config FILE] [--tenant URL] [--client-id ID]

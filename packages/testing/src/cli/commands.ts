@@ -1,5 +1,5 @@
-// The `isc-triggers` commands: the catalog, samples, deliveries like ISC's, and a real tenant's
-// test-invocation API. Each is an option table (help and parser come from it) and a function.
+// The `isc-triggers` commands: the catalog, samples, deliveries like ISC's, a real tenant's
+// test-invocation API, filters (checked locally or by a tenant) and subscriptions as code. Each is an option table (help and parser come from it) and a function.
 import { type AnyTrigger, catalog, type TriggerId } from '@isc-triggers/core'
 import { deliver } from '../deliver.js'
 import { startFakeIsc } from '../fake-isc.js'
@@ -8,6 +8,7 @@ import { sampleOutputs } from '../sample-payloads.js'
 import { type CommandSpec, type OptionSpec, parseCommandLine, UsageError } from './command-line.js'
 import { EXIT, type Out, readInput, trigger } from './common.js'
 import { FILTER_CHECK, filterCheck } from './filter-check.js'
+import { FILTER_VALIDATE, filterValidate } from './filter-validate.js'
 import { SUBSCRIPTIONS_COMMANDS } from './subscriptions-command.js'
 
 export { EXIT } from './common.js'
@@ -270,5 +271,6 @@ export const COMMANDS: readonly {
   { spec: SEND, run: send },
   { spec: TEST_INVOKE, run: testInvoke },
   { spec: FILTER_CHECK, run: filterCheck },
+  { spec: FILTER_VALIDATE, run: filterValidate },
   ...SUBSCRIPTIONS_COMMANDS,
 ]

@@ -5,6 +5,34 @@ import { sampleInput } from '../sample-builders.js'
 import { type CommandSpec, type OptionSpec, parseCommandLine, UsageError } from './command-line.js'
 import { EXIT, findTrigger, type Out, readInput } from './common.js'
 
+/** `--filter EXPR` and `--input FILE | --sample TRIGGER`, shared by `filter check` and `filter validate`. */
+export const FILTER_OPTIONS = [
+  { name: 'filter', flag: 'filter', value: 'EXPR', required: true, description: 'the JSONPath filter' },
+  {
+    name: 'input',
+    flag: 'input',
+    value: 'FILE',
+    alternativeGroup: 'input',
+    description: 'a JSON file holding the trigger input',
+  },
+  {
+    name: 'sample',
+    flag: 'sample',
+    value: 'TRIGGER',
+    alternativeGroup: 'input',
+    description: "the trigger whose sample input to use (as 'isc-triggers sample' prints it)",
+  },
+] as const satisfies readonly OptionSpec[]
+
+/** The trigger input of `--input FILE` or `--sample TRIGGER` (exactly one), or a usage error. */
+export function filterInput(values: { input?: string | undefined; sample?: string | undefined }) {
+  if ((values.input === undefined) === (values.sample === undefined))
+    throw new UsageError('give one input: --input FILE or --sample TRIGGER')
+  return values.sample !== undefined
+    ? sampleInput(findTrigger(values.sample).id as TriggerId)
+    : readInput(values.input)
+}
+
 export const FILTER_CHECK = {
   name: 'filter check',
   summary: 'evaluate a trigger filter locally',
@@ -13,33 +41,14 @@ against a trigger input (FILE, or the sample of TRIGGER) as ISC decides to deliv
 when it selects at least one node. Prints match or no match and the selected nodes; exits 0 on a match,
 1 on no match. A local check (jsonpathly, made to follow Jayway): ISC's validate-filter is the authority.`,
   options: [
-    { name: 'filter', flag: 'filter', value: 'EXPR', required: true, description: 'the JSONPath filter' },
-    {
-      name: 'input',
-      flag: 'input',
-      value: 'FILE',
-      alternativeGroup: 'input',
-      description: 'a JSON file holding the trigger input',
-    },
-    {
-      name: 'sample',
-      flag: 'sample',
-      value: 'TRIGGER',
-      alternativeGroup: 'input',
-      description: "the trigger whose sample input to use (as 'isc-triggers sample' prints it)",
-    },
+    ...FILTER_OPTIONS,
     { name: 'json', flag: 'json', description: 'print { "matched": …, "nodes": […] } instead' },
   ],
 } as const satisfies CommandSpec<readonly OptionSpec[]>
 
 export function filterCheck(args: string[], out: Out): number {
   const { values } = parseCommandLine(FILTER_CHECK, args)
-  if ((values.input === undefined) === (values.sample === undefined))
-    throw new UsageError('give one input: --input FILE or --sample TRIGGER')
-  const input =
-    values.sample !== undefined
-      ? sampleInput(findTrigger(values.sample).id as TriggerId)
-      : readInput(values.input)
+  const input = filterInput(values)
   let result: ReturnType<typeof matchesFilter>
   try {
     result = matchesFilter(values.filter, input)

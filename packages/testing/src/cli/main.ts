@@ -9,8 +9,9 @@ Commands:
 ${COMMANDS.map(({ spec }) => `  ${spec.name.padEnd(21)}${spec.summary}`).join('\n')}
 
 Run 'isc-triggers <command> --help' for a command's options.
-Exit codes: 0 ok (filter: a match), 1 unexpected reply (filter: no match;
-subscriptions: a refusal, or a change with plan --exit-code), 2 usage error, 3 target unreachable or too slow.`
+Exit codes: 0 ok (filter check: a match; filter validate: valid), 1 unexpected reply (filter check:
+no match; filter validate: not valid; a tenant's refusal; a change with plan --exit-code), 2 usage error,
+3 target unreachable or too slow.`
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
 export async function main(

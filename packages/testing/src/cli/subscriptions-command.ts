@@ -14,7 +14,8 @@ import { EXIT, type Out } from './common.js'
 
 const DEFAULT_CONFIG = 'isc-triggers.subscriptions.json'
 
-const TENANT_OPTIONS = [
+/** `--tenant`, `--client-id`, `--client-secret` (each with its env var) and `--json`. */
+export const TENANT_OPTIONS = [
   {
     name: 'tenant',
     flag: 'tenant',
@@ -83,7 +84,8 @@ type TenantValues = {
   clientSecret?: string | undefined
 }
 
-function client(values: TenantValues) {
+/** The tenant client of the options or ISC_TENANT / ISC_CLIENT_ID / ISC_CLIENT_SECRET; a usage error when one is missing. */
+export function client(values: TenantValues) {
   const tenant = values.tenant ?? process.env.ISC_TENANT
   const clientId = values.clientId ?? process.env.ISC_CLIENT_ID
   const clientSecret = values.clientSecret ?? process.env.ISC_CLIENT_SECRET
@@ -106,7 +108,7 @@ function readConfig(path: string): DesiredSubscription[] {
 }
 
 /** Runs a tenant call; a refusal prints and exits 1, an unreachable tenant 3. */
-async function withTenant(out: Out, run: () => Promise<number>): Promise<number> {
+export async function withTenant(out: Out, run: () => Promise<number>): Promise<number> {
   try {
     return await run()
   } catch (error) {
