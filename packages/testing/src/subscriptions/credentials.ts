@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { scryptSync } from 'node:crypto'
 
 /**
  * The start of the description of every subscription isc-triggers manages.
@@ -9,19 +9,18 @@ import { createHash } from 'node:crypto'
 export const MANAGED_DESCRIPTION = 'managed by isc-triggers'
 
 /**
- * A short fingerprint of a subscription's credentials: sha256 of the subscription's name, the
- * authentication type and the secret, hex, first 16 characters. ISC answers secrets as `null`, so
- * this, kept in the description, is how a plan sees that a token changed. Salted with the name,
- * the same token gives a different fingerprint on each subscription.
+ * A short fingerprint of a subscription's credentials: scrypt of the secret, salted with the
+ * subscription's name and the authentication type, 8 bytes as 16 hex characters. ISC answers
+ * secrets as `null`, so this, kept in the description, is how a plan sees that a token changed.
+ * The description is readable by anyone who can read the tenant's subscriptions: scrypt (a slow
+ * key derivation, not a fast hash) keeps a guessable basic-auth password from being found by trying
+ * candidates, and the salt gives the same token a different fingerprint on each subscription.
  *
  * @example
  * credentialsHash('isc-triggers:idn:identity-created', 'bearer', process.env.ISC_TOKEN!) // '3f1c…' (16 hex)
  */
 export function credentialsHash(subscriptionName: string, authType: string, secret: string): string {
-  return createHash('sha256')
-    .update(`${subscriptionName}\u0000${authType}\u0000${secret}`)
-    .digest('hex')
-    .slice(0, 16)
+  return scryptSync(secret, `${subscriptionName}\u0000${authType}`, 8).toString('hex')
 }
 
 /**
