@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { type CommandSpec, helpText, parseCommandLine, usageLine } from './command-line.js'
 import { COMMANDS, SEND, TEST_INVOKE } from './commands.js'
-import { main } from './main.js'
+import { runCli } from './run-in-process.test-helper.js'
 
 // In process and fast; cli.test.ts runs the command as a process.
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await main(
-    argv,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  )
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const run = runCli
 
 describe('the option tables of the isc-triggers commands', () => {
   it('make the usage lines, wrapped before 110 columns', () => {

@@ -5,19 +5,10 @@ import { describe, expect, it } from 'vitest'
 import { sampleInput } from '../sample-builders.js'
 import { helpText } from './command-line.js'
 import { FILTER_CHECK } from './filter-check.js'
-import { main } from './main.js'
+import { runCli } from './run-in-process.test-helper.js'
 
 // In process; cli.test.ts runs `filter check` as a process too.
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await main(
-    argv,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  )
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const run = runCli
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'isc-filter-')), 'input.json')

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type FakeIsc, startFakeIsc } from '../fake-isc.js'
 import { sampleInput } from '../sample-builders.js'
 import { SubscriptionsError, validateFilterOnTenant } from '../subscriptions/index.js'
-import { main } from './main.js'
+import { runCli } from './run-in-process.test-helper.js'
 
 // `isc-triggers filter validate` against the fake ISC's validate-filter: in process, and once as a
 // process the way a user runs it.
@@ -31,16 +31,7 @@ afterEach(async () => {
   isc = undefined
 })
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await main(
-    argv,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  )
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const run = runCli
 
 const tenant = (secret = SECRET) => ['--tenant', isc!.origin, '--client-id', 'id', '--client-secret', secret]
 
