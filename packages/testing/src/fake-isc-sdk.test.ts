@@ -1,6 +1,7 @@
 import { Configuration, TriggersBetaApi, TriggersV2024Api } from 'sailpoint-api-client'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeIsc, startFakeIsc } from './fake-isc.js'
+import { quietSdkEnvironment } from './sdk.test-helper.js'
 
 // SailPoint's official TypeScript SDK (npm `sailpoint-api-client`) used against the fake ISC, the way
 // a user's own code would call a tenant. The SDK posts client credentials as multipart/form-data.
@@ -12,21 +13,11 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
 
 let isc: FakeIsc | undefined
 
-beforeEach(() => {
-  // axios (inside the SDK) honours proxy variables; the fake is on loopback, so none may apply.
-  for (const name of ['http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY']) vi.stubEnv(name, '')
-  vi.stubEnv('no_proxy', '*')
-  vi.stubEnv('NO_PROXY', '*')
-  // The SDK prints warnings ("You are using Experimental APIs", "Unable to fetch access token").
-  vi.spyOn(console, 'log').mockImplementation(() => {})
-  vi.spyOn(console, 'error').mockImplementation(() => {})
-})
+quietSdkEnvironment()
 
 afterEach(async () => {
   await isc?.close()
   isc = undefined
-  vi.unstubAllEnvs()
-  vi.restoreAllMocks()
 })
 
 /** The SDK's own login: explicit parameters, so it reads no env var, config.json or ~/.sailpoint. */

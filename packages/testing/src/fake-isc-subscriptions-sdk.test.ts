@@ -1,6 +1,7 @@
 import { Configuration, TriggersBetaApi } from 'sailpoint-api-client'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeIsc, startFakeIsc } from './fake-isc.js'
+import { quietSdkEnvironment } from './sdk.test-helper.js'
 
 // SailPoint's official SDK (npm `sailpoint-api-client`) managing trigger subscriptions on the fake
 // ISC, as a deploy script would on a tenant: what the SDK sends is what the fake must understand.
@@ -12,21 +13,11 @@ const IDENTITY_CREATED = 'idn:identity-created'
 
 let isc: FakeIsc | undefined
 
-beforeEach(() => {
-  // axios (inside the SDK) honours proxy variables; the fake is on loopback, so none may apply.
-  for (const name of ['http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY']) vi.stubEnv(name, '')
-  vi.stubEnv('no_proxy', '*')
-  vi.stubEnv('NO_PROXY', '*')
-  // The SDK prints warnings ("You are using Experimental APIs").
-  vi.spyOn(console, 'log').mockImplementation(() => {})
-  vi.spyOn(console, 'error').mockImplementation(() => {})
-})
+quietSdkEnvironment()
 
 afterEach(async () => {
   await isc?.close()
   isc = undefined
-  vi.unstubAllEnvs()
-  vi.restoreAllMocks()
 })
 
 async function login() {
